@@ -1,0 +1,110 @@
+package specdec.bench.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import specdec.engine.SpecdecException;
+import specdec.engine.backend.Backend;
+import specdec.engine.kv.KvCache;
+import specdec.models.ModelLoader;
+import specdec.models.TransformerModel;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench-decode", mixinStandardHelpOptions = true,
+        description = "Measure one-token decode speed, prefill speed and the cost of a K+1-token forward relative to one token.")
+final class BenchDecodeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Model directory.")
+    Path model;
+
+    @Option(names = "--tokens", defaultValue = "64", description = "Decode steps measured after warm-up (default: ${DEFAULT-VALUE}).")
+    int tokens;
+
+    @Option(names = "--prompt-len", defaultValue = "32", description = "Prefill length (default: ${DEFAULT-VALUE}).")
+    int promptLen;
+
+    @Option(names = "--k", defaultValue = "4", description = "Draft length K for the forward(K+1)/forward(1) ratio (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--warmup", defaultValue = "16", description = "Warm-up decode steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Mixin
+    BackendOption backendOption;
+
+    @Override
+    public Integer call() throws Exception {
+        if (tokens < 1 || promptLen < 1 || k < 1 || warmup < 0) throw new SpecdecException("--tokens, --prompt-len and --k must be positive");
+        try (Backend backend = backendOption.create();
+             TransformerModel m = ModelLoader.load(model, backend)) {
+            int need = promptLen + warmup + tokens + k + 1;
+            if (need > m.contextLength()) {
+                throw new SpecdecException("prompt-len + warmup + tokens + k + 1 = " + need + " exceeds the model's context of " + m.contextLength());
+            }
+            SplittableRandom rng = new SplittableRandom(1);
+            int[] prompt = rng.ints(promptLen, 0, m.vocabSize()).toArray();
+            int[] one = new int[1];
+            int[] block = rng.ints(k + 1, 0, m.vocabSize()).toArray();
+            try (KvCache cache = m.newCache(need)) {
+                m.forward(prompt, cache); // warms the prefill path
+                cache.rollback(0);
+                long t0 = System.nanoTime();
+                m.forward(prompt, cache);
+                double prefillSec = (System.nanoTime() - t0) / 1e9;
+                for (int i = 0; i < warmup; i++) {
+                    one[0] = rng.nextInt(m.vocabSize());
+                    m.forward(one, 0, 1, cache, false);
+                }
+                long[] step = new long[tokens];
+                long[] verify = new long[tokens];
+                for (int i = 0; i < tokens; i++) {
+                    int len = cache.length();
+                    long a = System.nanoTime();
+                    m.forward(block, 0, k + 1, cache, false);
+                    verify[i] = System.nanoTime() - a;
+                    cache.rollback(len);
+                    one[0] = rng.nextInt(m.vocabSize());
+                    a = System.nanoTime();
+                    m.forward(one, 0, 1, cache, false);
+                    step[i] = System.nanoTime() - a;
+                }
+                double stepMs = median(step) / 1e6, verifyMs = median(verify) / 1e6;
+                double tokPerSec = 1000.0 / stepMs;
+                double prefillTokPerSec = promptLen / prefillSec;
+                double ratio = verifyMs / stepMs;
+                if (json) {
+                    ObjectNode o = new ObjectMapper().createObjectNode();
+                    o.put("model", model.toString());
+                    o.put("backend", backend.name());
+                    o.put("decode_tok_per_s", tokPerSec);
+                    o.put("decode_ms_p50", stepMs);
+                    o.put("prefill_tok_per_s", prefillTokPerSec);
+                    o.put("prompt_len", promptLen);
+                    o.put("k", k);
+                    o.put("forward_k1_over_forward_1", ratio);
+                    System.out.println(o);
+                } else {
+                    System.out.printf("%s | %s%n", model, backend.name());
+                    System.out.printf("decode  %.1f tok/s (p50 %.2f ms over %d steps)%n", tokPerSec, stepMs, tokens);
+                    System.out.printf("prefill %.1f tok/s (%d tokens)%n", prefillTokPerSec, promptLen);
+                    System.out.printf("forward(%d)/forward(1) = %.2f (%.2f ms / %.2f ms)%n", k + 1, ratio, verifyMs, stepMs);
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static double median(long[] v) {
+        long[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+    }
+}

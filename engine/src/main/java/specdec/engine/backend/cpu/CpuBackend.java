@@ -1,0 +1,383 @@
+package specdec.engine.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import specdec.engine.backend.Activation;
+import specdec.engine.backend.Backend;
+import specdec.engine.backend.Tensor;
+import specdec.engine.kv.KvCache;
+import specdec.engine.tensor.WeightTensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * The pure-Java backend: Vector API lanes, weight rows split across a persistent worker pool.
+ * Tasks are method references made once; an op sets fields and dispatches, so the per-token
+ * path allocates nothing. One thread drives a backend at a time.
+ */
+public final class CpuBackend implements Backend {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private final WorkerPool pool;
+
+    // matmul arguments, read by matmulRange on every worker
+    private float[] mmIn;
+    private float[] mmOut;
+    private WeightTensor mmW;
+    private int mmT;
+    private final WorkerPool.RangeTask matmulTask = this::matmulRange;
+
+    // attention arguments
+    private float[] atQ;
+    private float[] atOut;
+    private CpuKvCache atCache;
+    private int atLayer, atPos0, atHeads, atGroup, atHeadDim, atQCols;
+    private float atScale;
+    private float[][] scores = new float[0][];
+    private final WorkerPool.RangeTask attentionTask = this::attentionRange;
+
+    private float[] vecScratch = new float[0];
+    private float[] cos = new float[0];
+    private float[] sin = new float[0];
+
+    public CpuBackend(int threads) {
+        this.pool = new WorkerPool(threads);
+    }
+
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Override
+    public String name() {
+        return "cpu (" + pool.threads() + " threads, " + F.vectorBitSize() + "-bit vectors)";
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    private static CpuTensor cpu(Tensor t) {
+        return (CpuTensor) t;
+    }
+
+    @Override
+    public Tensor allocate(int rows, int cols) {
+        return new CpuTensor(rows, cols);
+    }
+
+    @Override
+    public KvCache newKvCache(int layers, int capacity, int kvDim) {
+        return new CpuKvCache(layers, capacity, kvDim);
+    }
+
+    @Override
+    public void embed(Tensor out, WeightTensor table, int[] tokens, int offset, int T) {
+        CpuTensor o = cpu(out);
+        int d = table.cols();
+        for (int t = 0; t < T; t++) table.decode((long) tokens[offset + t] * d, o.data(), t * o.cols(), d);
+    }
+
+    @Override
+    public void addRows(Tensor x, WeightTensor table, int row0, int T) {
+        CpuTensor o = cpu(x);
+        int d = table.cols();
+        float[] row = scratch(d);
+        for (int t = 0; t < T; t++) {
+            table.decode((long) (row0 + t) * d, row, 0, d);
+            addInto(o.data(), t * o.cols(), row, 0, d);
+        }
+    }
+
+    @Override
+    public void matmul(Tensor out, Tensor in, WeightTensor w, int T) {
+        CpuTensor o = cpu(out), x = cpu(in);
+        if (x.cols() != w.cols() || o.cols() != w.rows()) {
+            throw new IllegalArgumentException("matmul " + w + " with in [" + T + ", " + x.cols() + "] out [" + T + ", " + o.cols() + "]");
+        }
+        mmIn = x.data();
+        mmOut = o.data();
+        mmW = w;
+        mmT = T;
+        int n = w.rows();
+        pool.run(matmulTask, n, pool.grainFor(n, 16));
+        mmIn = null;
+        mmOut = null;
+        mmW = null;
+    }
+
+    private void matmulRange(int j0, int j1, int worker) {
+        mmW.matmul(mmIn, mmW.cols(), mmT, mmOut, mmW.rows(), j0, j1);
+    }
+
+    @Override
+    public void addBias(Tensor x, WeightTensor bias, int T) {
+        CpuTensor o = cpu(x);
+        int d = bias.cols();
+        float[] b = scratch(d);
+        bias.decode(0, b, 0, d);
+        for (int t = 0; t < T; t++) addInto(o.data(), t * o.cols(), b, 0, d);
+    }
+
+    @Override
+    public void add(Tensor x, Tensor y, int T) {
+        CpuTensor a = cpu(x), b = cpu(y);
+        for (int t = 0; t < T; t++) addInto(a.data(), t * a.cols(), b.data(), t * b.cols(), a.cols());
+    }
+
+    private static void addInto(float[] a, int aOff, float[] b, int bOff, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i)).intoArray(a, aOff + i);
+        }
+        for (; i < n; i++) a[aOff + i] += b[bOff + i];
+    }
+
+    private float[] scratch(int n) {
+        if (vecScratch.length < 2 * n) vecScratch = new float[2 * n];
+        return vecScratch;
+    }
+
+    private static float sum(float[] a, int off, int n) {
+        int bound = F.loopBound(n);
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i < bound; i += F.length()) acc = acc.add(FloatVector.fromArray(F, a, off + i));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[off + i];
+        return s;
+    }
+
+    private static float sumSquares(float[] a, int off, int n, float shift) {
+        int bound = F.loopBound(n);
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, a, off + i).sub(shift);
+            acc = v.fma(v, acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float v = a[off + i] - shift;
+            s += v * v;
+        }
+        return s;
+    }
+
+    @Override
+    public void layerNorm(Tensor out, Tensor in, WeightTensor gamma, WeightTensor beta, float eps, int T) {
+        CpuTensor o = cpu(out), x = cpu(in);
+        int d = x.cols();
+        float[] gb = scratch(d);
+        gamma.decode(0, gb, 0, d);
+        beta.decode(0, gb, d, d);
+        for (int t = 0; t < T; t++) {
+            int off = t * d;
+            float mean = sum(x.data(), off, d) / d;
+            float var = sumSquares(x.data(), off, d, mean) / d;
+            float rstd = (float) (1.0 / Math.sqrt(var + eps));
+            float[] xs = x.data(), os = o.data();
+            int bound = F.loopBound(d);
+            int i = 0;
+            for (; i < bound; i += F.length()) {
+                FloatVector v = FloatVector.fromArray(F, xs, off + i).sub(mean).mul(rstd);
+                v.fma(FloatVector.fromArray(F, gb, i), FloatVector.fromArray(F, gb, d + i)).intoArray(os, off + i);
+            }
+            for (; i < d; i++) os[off + i] = (xs[off + i] - mean) * rstd * gb[i] + gb[d + i];
+        }
+    }
+
+    @Override
+    public void rmsNorm(Tensor out, Tensor in, WeightTensor gamma, float eps, int T) {
+        CpuTensor o = cpu(out), x = cpu(in);
+        int d = x.cols();
+        float[] g = scratch(d);
+        gamma.decode(0, g, 0, d);
+        for (int t = 0; t < T; t++) {
+            int off = t * d;
+            float ms = sumSquares(x.data(), off, d, 0f) / d;
+            float r = (float) (1.0 / Math.sqrt(ms + eps));
+            float[] xs = x.data(), os = o.data();
+            int bound = F.loopBound(d);
+            int i = 0;
+            for (; i < bound; i += F.length()) {
+                FloatVector.fromArray(F, xs, off + i).mul(r).mul(FloatVector.fromArray(F, g, i)).intoArray(os, off + i);
+            }
+            for (; i < d; i++) os[off + i] = g[i] * (xs[off + i] * r);
+        }
+    }
+
+    @Override
+    public void rope(Tensor x, int heads, int headDim, float[] invFreq, int pos0, int T) {
+        CpuTensor o = cpu(x);
+        int half = headDim / 2;
+        if (cos.length < half) {
+            cos = new float[half];
+            sin = new float[half];
+        }
+        float[] a = o.data();
+        for (int t = 0; t < T; t++) {
+            float pos = pos0 + t;
+            for (int i = 0; i < half; i++) {
+                // float product, as HF computes the angle, so long contexts round the same way
+                float angle = pos * invFreq[i];
+                cos[i] = (float) Math.cos(angle);
+                sin[i] = (float) Math.sin(angle);
+            }
+            for (int h = 0; h < heads; h++) {
+                int base = t * o.cols() + h * headDim;
+                for (int i = 0; i < half; i++) {
+                    float x0 = a[base + i], x1 = a[base + half + i];
+                    a[base + i] = x0 * cos[i] - x1 * sin[i];
+                    a[base + half + i] = x1 * cos[i] + x0 * sin[i];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void storeKv(KvCache cache, int layer, Tensor k, Tensor v, int pos0, int T) {
+        CpuKvCache c = (CpuKvCache) cache;
+        CpuTensor kt = cpu(k), vt = cpu(v);
+        int d = c.kvDim();
+        long at = (long) pos0 * d * Float.BYTES;
+        MemorySegment.copy(MemorySegment.ofArray(kt.data()), 0, c.keys[layer], at, (long) T * d * Float.BYTES);
+        MemorySegment.copy(MemorySegment.ofArray(vt.data()), 0, c.values[layer], at, (long) T * d * Float.BYTES);
+    }
+
+    @Override
+    public void attention(Tensor out, Tensor q, KvCache cache, int layer, int pos0, int T,
+                          int heads, int kvHeads, int headDim, float scale) {
+        CpuKvCache c = (CpuKvCache) cache;
+        int threads = pool.threads();
+        if (scores.length < threads || scores[0].length < pos0 + T) {
+            float[][] s = new float[threads][];
+            for (int i = 0; i < threads; i++) s[i] = new float[Math.max(pos0 + T, c.capacity())];
+            scores = s;
+        }
+        atQ = cpu(q).data();
+        atQCols = cpu(q).cols();
+        atOut = cpu(out).data();
+        atCache = c;
+        atLayer = layer;
+        atPos0 = pos0;
+        atHeads = heads;
+        atGroup = heads / kvHeads;
+        atHeadDim = headDim;
+        atScale = scale;
+        pool.run(attentionTask, heads * T, 1);
+        atQ = null;
+        atOut = null;
+        atCache = null;
+    }
+
+    private void attentionRange(int start, int end, int worker) {
+        float[] sc = scores[worker];
+        int hd = atHeadDim;
+        int kvDim = atCache.kvDim();
+        MemorySegment keys = atCache.keys[atLayer];
+        MemorySegment values = atCache.values[atLayer];
+        int bound = F.loopBound(hd);
+        for (int item = start; item < end; item++) {
+            int t = item / atHeads;
+            int h = item % atHeads;
+            int kvh = h / atGroup;
+            int last = atPos0 + t;
+            int qOff = t * atQCols + h * hd;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int s = 0; s <= last; s++) {
+                long kOff = ((long) s * kvDim + (long) kvh * hd) * Float.BYTES;
+                FloatVector acc = FloatVector.zero(F);
+                int i = 0;
+                for (; i < bound; i += F.length()) {
+                    acc = FloatVector.fromMemorySegment(F, keys, kOff + i * 4L, ByteOrder.nativeOrder())
+                            .fma(FloatVector.fromArray(F, atQ, qOff + i), acc);
+                }
+                float dot = acc.reduceLanes(VectorOperators.ADD);
+                for (; i < hd; i++) dot += keys.getAtIndex(ValueLayout.JAVA_FLOAT, kOff / 4 + i) * atQ[qOff + i];
+                float v = dot * atScale;
+                sc[s] = v;
+                if (v > max) max = v;
+            }
+            float total = 0;
+            for (int s = 0; s <= last; s++) {
+                float e = (float) Math.exp(sc[s] - max);
+                sc[s] = e;
+                total += e;
+            }
+            float inv = 1f / total;
+            int oOff = t * atHeads * hd + h * hd;
+            Arrays.fill(atOut, oOff, oOff + hd, 0f);
+            for (int s = 0; s <= last; s++) {
+                float p = sc[s] * inv;
+                long vOff = ((long) s * kvDim + (long) kvh * hd) * Float.BYTES;
+                int i = 0;
+                for (; i < bound; i += F.length()) {
+                    FloatVector.fromMemorySegment(F, values, vOff + i * 4L, ByteOrder.nativeOrder())
+                            .fma(FloatVector.broadcast(F, p), FloatVector.fromArray(F, atOut, oOff + i)).intoArray(atOut, oOff + i);
+                }
+                for (; i < hd; i++) atOut[oOff + i] += p * values.getAtIndex(ValueLayout.JAVA_FLOAT, vOff / 4 + i);
+            }
+        }
+    }
+
+    @Override
+    public void activate(Tensor x, Activation fn, int T) {
+        CpuTensor o = cpu(x);
+        float[] a = o.data();
+        int n = T * o.cols();
+        switch (fn) {
+            case GELU_TANH -> geluTanh(a, n);
+            case GELU_ERF -> {
+                for (int i = 0; i < n; i++) a[i] = ScalarMath.geluErf(a[i]);
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) a[i] = Math.max(0f, a[i]);
+            }
+            case SILU -> {
+                for (int i = 0; i < n; i++) a[i] = ScalarMath.silu(a[i]);
+            }
+        }
+    }
+
+    private static void geluTanh(float[] a, int n) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector x = FloatVector.fromArray(F, a, i);
+            FloatVector u = x.mul(x).mul(x).mul(0.044715f).add(x).mul(0.7978845608028654f);
+            x.mul(0.5f).mul(u.lanewise(VectorOperators.TANH).add(1f)).intoArray(a, i);
+        }
+        for (; i < n; i++) a[i] = ScalarMath.geluTanh(a[i]);
+    }
+
+    @Override
+    public void siluMul(Tensor gate, Tensor up, int T) {
+        CpuTensor g = cpu(gate), u = cpu(up);
+        float[] a = g.data(), b = u.data();
+        int n = T * g.cols();
+        for (int i = 0; i < n; i++) a[i] = ScalarMath.silu(a[i]) * b[i];
+    }
+
+    @Override
+    public void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int count) {
+        CpuTensor d = cpu(dst), s = cpu(src);
+        System.arraycopy(s.data(), srcRow * s.cols(), d.data(), dstRow * d.cols(), count * s.cols());
+    }
+
+    @Override
+    public void toHost(Tensor x, int T, float[] dst, int offset) {
+        CpuTensor o = cpu(x);
+        System.arraycopy(o.data(), 0, dst, offset, T * o.cols());
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,84 @@
+package specdec.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/** float32 weights. */
+public final class F32Weight extends WeightTensor {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final ValueLayout.OfFloat LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    F32Weight(String name, MemorySegment segment, int rows, int cols) {
+        super(name, segment, rows, cols);
+    }
+
+    @Override
+    public DType dtype() {
+        return DType.F32;
+    }
+
+    @Override
+    public float get(long index) {
+        return segment.get(LE, index * 4);
+    }
+
+    @Override
+    public void decode(long start, float[] dst, int off, int len) {
+        MemorySegment.copy(segment, LE, start * 4, dst, off, len);
+    }
+
+    private FloatVector load(long base, int i) {
+        return FloatVector.fromMemorySegment(F, segment, base + i * 4L, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Override
+    protected float dot1(int row, float[] x, int xOff) {
+        long base = (long) row * cols * 4;
+        int bound = F.loopBound(cols);
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i + 2 * F.length() <= bound; i += 2 * F.length()) {
+            a0 = load(base, i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = load(base, i + F.length()).fma(FloatVector.fromArray(F, x, xOff + i + F.length()), a1);
+        }
+        for (; i < bound; i += F.length()) {
+            a0 = load(base, i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+        }
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < cols; i++) sum += segment.get(LE, base + i * 4L) * x[xOff + i];
+        return sum;
+    }
+
+    @Override
+    protected void dot4(int row, float[] x, int xOff, int xs, float[] out, int o, int os) {
+        long base = (long) row * cols * 4;
+        int bound = F.loopBound(cols);
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector w = load(base, i);
+            a0 = w.fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = w.fma(FloatVector.fromArray(F, x, xOff + xs + i), a1);
+            a2 = w.fma(FloatVector.fromArray(F, x, xOff + 2 * xs + i), a2);
+            a3 = w.fma(FloatVector.fromArray(F, x, xOff + 3 * xs + i), a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < cols; i++) {
+            float w = segment.get(LE, base + i * 4L);
+            s0 += w * x[xOff + i];
+            s1 += w * x[xOff + xs + i];
+            s2 += w * x[xOff + 2 * xs + i];
+            s3 += w * x[xOff + 3 * xs + i];
+        }
+        out[o] = s0;
+        out[o + os] = s1;
+        out[o + 2 * os] = s2;
+        out[o + 3 * os] = s3;
+    }
+}

@@ -1,0 +1,46 @@
+package specdec.models;
+
+import specdec.engine.SpecdecException;
+import specdec.engine.backend.Backend;
+import specdec.engine.safetensors.Checkpoint;
+import specdec.models.gpt2.Gpt2Config;
+import specdec.models.gpt2.Gpt2Model;
+import specdec.models.llama.LlamaConfig;
+import specdec.models.llama.LlamaModel;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Reads a model directory (config.json + safetensors) into the architecture config.json names. */
+public final class ModelLoader {
+    private ModelLoader() {}
+
+    public static ModelConfig readConfig(Path dir) {
+        if (!Files.isDirectory(dir)) throw new SpecdecException(dir + ": not a model directory");
+        Path file = dir.resolve("config.json");
+        ConfigFields f = ConfigFields.read(file);
+        String type = f.string(null, "model_type");
+        if (type == null) throw f.error("model_type", "is missing (expected \"gpt2\" or \"llama\")");
+        return switch (type) {
+            case "gpt2" -> Gpt2Config.parse(f);
+            case "llama" -> LlamaConfig.parse(f);
+            default -> throw f.error("model_type", "is \"" + type + "\"; supported: gpt2, llama");
+        };
+    }
+
+    public static TransformerModel load(Path dir, Backend backend) {
+        ModelConfig config = readConfig(dir);
+        Checkpoint checkpoint = Checkpoint.open(dir);
+        String configFile = dir.resolve("config.json").toString();
+        try {
+            return switch (config) {
+                case Gpt2Config c -> new Gpt2Model(backend, c, checkpoint, configFile);
+                case LlamaConfig c -> new LlamaModel(backend, c, checkpoint, configFile);
+                default -> throw new IllegalStateException(config.getClass().getName());
+            };
+        } catch (RuntimeException e) {
+            checkpoint.close();
+            throw e;
+        }
+    }
+}

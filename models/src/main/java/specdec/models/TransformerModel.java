@@ -1,0 +1,105 @@
+package specdec.models;
+
+import specdec.engine.SpecdecException;
+import specdec.engine.backend.Backend;
+import specdec.engine.backend.Tensor;
+import specdec.engine.kv.KvCache;
+import specdec.engine.model.LanguageModel;
+import specdec.engine.model.Logits;
+import specdec.engine.safetensors.Checkpoint;
+import specdec.engine.tensor.WeightTensor;
+
+/**
+ * What GPT-2 and Llama share around their layers: token checks, the cache bookkeeping, the
+ * final projection to logits, and scratch tensors that grow to the largest T seen and are
+ * then reused, so steady decoding allocates nothing.
+ */
+public abstract class TransformerModel implements LanguageModel {
+    protected final Backend backend;
+    protected final ModelConfig config;
+    private final Checkpoint checkpoint;
+    private final Logits logits;
+    private int scratchRows;
+    private Tensor lastHidden;
+    private Tensor logitsScratch;
+
+    protected TransformerModel(Backend backend, ModelConfig config, Checkpoint checkpoint) {
+        this.backend = backend;
+        this.config = config;
+        this.checkpoint = checkpoint;
+        this.logits = new Logits(config.vocabSize());
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int contextLength() {
+        return config.contextLength();
+    }
+
+    @Override
+    public String architecture() {
+        return config.architecture();
+    }
+
+    @Override
+    public KvCache newCache(int capacity) {
+        if (capacity > contextLength()) {
+            throw new SpecdecException("a cache of " + capacity + " positions exceeds the model's context of " + contextLength());
+        }
+        return backend.newKvCache(config.layers(), capacity, config.kvDim());
+    }
+
+    /** Allocates the architecture's scratch tensors for {@code rows} tokens per forward. */
+    protected abstract void allocateScratch(int rows);
+
+    /** Runs the layers over T tokens at pos0 and leaves the final-normed hidden states in the returned tensor. */
+    protected abstract Tensor layers(int[] tokens, int offset, int T, KvCache cache, int pos0);
+
+    protected abstract WeightTensor lmHead();
+
+    @Override
+    public final Logits forward(int[] tokens, int offset, int count, KvCache cache, boolean lastOnly) {
+        if (count <= 0) throw new IllegalArgumentException("forward needs at least one token");
+        int vocab = vocabSize();
+        for (int i = offset; i < offset + count; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocab) {
+                throw new SpecdecException("token id " + tokens[i] + " at position " + (i - offset)
+                        + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        int pos0 = cache.length();
+        cache.checkRoom(count);
+        if (count > scratchRows) {
+            allocateScratch(count);
+            lastHidden = backend.allocate(1, hiddenSize());
+            logitsScratch = backend.allocate(count, vocab);
+            scratchRows = count;
+        }
+        Tensor hidden = layers(tokens, offset, count, cache, pos0);
+        cache.advance(count);
+        int rows = lastOnly ? 1 : count;
+        Tensor source = hidden;
+        if (lastOnly) {
+            backend.copyRows(lastHidden, 0, hidden, count - 1, 1);
+            source = lastHidden;
+        }
+        backend.matmul(logitsScratch, source, lmHead(), rows);
+        backend.toHost(logitsScratch, rows, logits.reset(rows), 0);
+        return logits;
+    }
+
+    protected abstract int hiddenSize();
+
+    @Override
+    public void close() {
+        checkpoint.close();
+    }
+}
