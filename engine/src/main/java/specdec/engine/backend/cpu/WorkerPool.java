@@ -61,7 +61,12 @@ public final class WorkerPool implements AutoCloseable {
         running.set(workers.length);
         generation++;
         for (Thread w : workers) LockSupport.unpark(w);
-        work(0);
+        try {
+            work(0);
+        } catch (Throwable e) {
+            fail(e);
+        }
+        // Workers must all check out before the next dispatch reuses the counters.
         while (running.get() != 0) Thread.onSpinWait();
         this.task = null;
         Throwable f = failure;
@@ -88,6 +93,13 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    private void fail(Throwable e) {
+        synchronized (this) {
+            if (failure == null) failure = e;
+        }
+        next.set(Integer.MAX_VALUE / 2); // the others stop taking chunks
+    }
+
     private void loop(int id) {
         int seen = 0;
         while (true) {
@@ -101,8 +113,7 @@ public final class WorkerPool implements AutoCloseable {
             try {
                 work(id);
             } catch (Throwable e) {
-                failure = e;
-                next.set(Integer.MAX_VALUE / 2);
+                fail(e);
             } finally {
                 running.decrementAndGet();
             }

@@ -1,0 +1,204 @@
+package specdec.engine.backend.cpu;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import specdec.engine.TestWeights;
+import specdec.engine.backend.Activation;
+import specdec.engine.kv.KvCache;
+import specdec.engine.tensor.DType;
+import specdec.engine.tensor.WeightTensor;
+
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** Each CPU op against a plain scalar loop in double precision. */
+class CpuBackendOpsTest {
+    static CpuBackend backend;
+    final Random rng = new Random(11);
+
+    @BeforeAll
+    static void start() {
+        backend = new CpuBackend(3);
+    }
+
+    @AfterAll
+    static void stop() {
+        backend.close();
+    }
+
+    private CpuTensor tensor(int rows, int cols, double std) {
+        return new CpuTensor(TestWeights.gaussian(rng, rows * cols, std), rows, cols);
+    }
+
+    private static void assertClose(float[] got, double[] want, double tol) {
+        for (int i = 0; i < want.length; i++) {
+            assertThat((double) got[i]).as("index %d", i).isCloseTo(want[i], within(tol * (1 + Math.abs(want[i]))));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 5, 17})
+    void matmulSplitsRowsAcrossWorkers(int T) {
+        int in = 50, out = 301;
+        WeightTensor w = TestWeights.of(DType.F32, out, in, TestWeights.gaussian(rng, out * in, 0.3));
+        CpuTensor x = tensor(T, in, 1), y = new CpuTensor(T, out);
+        backend.matmul(y, x, w, T);
+        double[] want = new double[T * out];
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j < out; j++) {
+                double s = 0;
+                for (int i = 0; i < in; i++) s += (double) w.get((long) j * in + i) * x.data()[t * in + i];
+                want[t * out + j] = s;
+            }
+        assertClose(y.data(), want, 1e-5);
+    }
+
+    @Test
+    void layerNormMatchesDefinition() {
+        int T = 3, d = 37;
+        CpuTensor x = tensor(T, d, 2), y = new CpuTensor(T, d);
+        float[] g = TestWeights.gaussian(rng, d, 1), b = TestWeights.gaussian(rng, d, 1);
+        backend.layerNorm(y, x, TestWeights.of(DType.F32, 1, d, g), TestWeights.of(DType.F32, 1, d, b), 1e-5f, T);
+        double[] want = new double[T * d];
+        for (int t = 0; t < T; t++) {
+            double mean = 0, var = 0;
+            for (int i = 0; i < d; i++) mean += x.data()[t * d + i];
+            mean /= d;
+            for (int i = 0; i < d; i++) var += Math.pow(x.data()[t * d + i] - mean, 2);
+            var /= d;
+            for (int i = 0; i < d; i++) want[t * d + i] = (x.data()[t * d + i] - mean) / Math.sqrt(var + 1e-5) * g[i] + b[i];
+        }
+        assertClose(y.data(), want, 1e-5);
+    }
+
+    @Test
+    void rmsNormMatchesDefinition() {
+        int T = 2, d = 45;
+        CpuTensor x = tensor(T, d, 2), y = new CpuTensor(T, d);
+        float[] g = TestWeights.gaussian(rng, d, 1);
+        backend.rmsNorm(y, x, TestWeights.of(DType.BF16, 1, d, g), 1e-6f, T);
+        WeightTensor gs = TestWeights.of(DType.BF16, 1, d, g);
+        double[] want = new double[T * d];
+        for (int t = 0; t < T; t++) {
+            double ms = 0;
+            for (int i = 0; i < d; i++) ms += Math.pow(x.data()[t * d + i], 2);
+            ms /= d;
+            for (int i = 0; i < d; i++) want[t * d + i] = x.data()[t * d + i] / Math.sqrt(ms + 1e-6) * gs.get(i);
+        }
+        assertClose(y.data(), want, 1e-5);
+    }
+
+    @Test
+    void ropeRotatesHalvesByPositionTimesFrequency() {
+        int T = 3, heads = 2, hd = 8, pos0 = 40;
+        CpuTensor x = tensor(T, heads * hd, 1);
+        float[] orig = x.data().clone();
+        float[] inv = {1f, 0.1f, 0.01f, 0.001f};
+        backend.rope(x, heads, hd, inv, pos0, T);
+        double[] want = new double[orig.length];
+        for (int t = 0; t < T; t++)
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < hd / 2; i++) {
+                    int a = t * heads * hd + h * hd + i, b = a + hd / 2;
+                    double ang = (pos0 + t) * (double) inv[i];
+                    want[a] = orig[a] * Math.cos(ang) - orig[b] * Math.sin(ang);
+                    want[b] = orig[b] * Math.cos(ang) + orig[a] * Math.sin(ang);
+                }
+        assertClose(x.data(), want, 1e-5);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 4})
+    void groupedQueryAttentionOverTheCache(int T) {
+        int heads = 4, kvHeads = 2, hd = 20, pos0 = 6, kvDim = kvHeads * hd;
+        float scale = 0.3f;
+        try (KvCache cache = backend.newKvCache(1, 16, kvDim)) {
+            CpuTensor keys = tensor(pos0 + T, kvDim, 1), values = tensor(pos0 + T, kvDim, 1);
+            backend.storeKv(cache, 0, keys, values, 0, pos0 + T);
+            CpuTensor q = tensor(T, heads * hd, 1), out = new CpuTensor(T, heads * hd);
+            backend.attention(out, q, cache, 0, pos0, T, heads, kvHeads, hd, scale);
+            double[] want = new double[T * heads * hd];
+            for (int t = 0; t < T; t++)
+                for (int h = 0; h < heads; h++) {
+                    int kvh = h / (heads / kvHeads), last = pos0 + t;
+                    double[] p = new double[last + 1];
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int s = 0; s <= last; s++) {
+                        double dot = 0;
+                        for (int i = 0; i < hd; i++) dot += q.data()[t * heads * hd + h * hd + i] * keys.data()[s * kvDim + kvh * hd + i];
+                        p[s] = dot * scale;
+                        max = Math.max(max, p[s]);
+                    }
+                    for (int s = 0; s <= last; s++) sum += p[s] = Math.exp(p[s] - max);
+                    for (int i = 0; i < hd; i++) {
+                        double o = 0;
+                        for (int s = 0; s <= last; s++) o += p[s] / sum * values.data()[s * kvDim + kvh * hd + i];
+                        want[t * heads * hd + h * hd + i] = o;
+                    }
+                }
+            assertClose(out.data(), want, 1e-5);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void activationsMatchTheirFormulas(Activation fn) {
+        CpuTensor x = tensor(2, 41, 3);
+        float[] orig = x.data().clone();
+        backend.activate(x, fn, 2);
+        double[] want = new double[orig.length];
+        for (int i = 0; i < orig.length; i++) {
+            double v = orig[i];
+            want[i] = switch (fn) {
+                case GELU_TANH -> 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+                case GELU_ERF -> 0.5 * v * (1 + erfSeries(v / Math.sqrt(2)));
+                case RELU -> Math.max(0, v);
+                case SILU -> v / (1 + Math.exp(-v));
+            };
+        }
+        assertClose(x.data(), want, 2e-6);
+    }
+
+    /** erf by its Taylor series, exact enough for |x| < 3 and independent of the code under test. */
+    private static double erfSeries(double x) {
+        if (Math.abs(x) > 5) return Math.signum(x);
+        double sum = 0, term = x;
+        for (int n = 0; n < 200; n++) {
+            sum += term / (2 * n + 1);
+            term *= -x * x / (n + 1);
+        }
+        return 2 / Math.sqrt(Math.PI) * sum;
+    }
+
+    @Test
+    void siluMulAddBiasEmbedAndAddRows() {
+        int T = 2, d = 19;
+        CpuTensor g = tensor(T, d, 2), u = tensor(T, d, 2);
+        float[] g0 = g.data().clone();
+        backend.siluMul(g, u, T);
+        for (int i = 0; i < T * d; i++) assertThat((double) g.data()[i]).isCloseTo(g0[i] / (1 + Math.exp(-g0[i])) * u.data()[i], within(1e-5));
+
+        float[] table = TestWeights.gaussian(rng, 10 * d, 1);
+        WeightTensor tab = TestWeights.of(DType.F16, 10, d, table);
+        CpuTensor e = new CpuTensor(T, d);
+        backend.embed(e, tab, new int[] {9, 7, 3}, 1, T);
+        for (int i = 0; i < d; i++) {
+            assertThat(e.data()[i]).isEqualTo(tab.get(7L * d + i));
+            assertThat(e.data()[d + i]).isEqualTo(tab.get(3L * d + i));
+        }
+        float[] before = e.data().clone();
+        backend.addRows(e, tab, 4, T);
+        for (int t = 0; t < T; t++)
+            for (int i = 0; i < d; i++) assertThat(e.data()[t * d + i]).isEqualTo(before[t * d + i] + tab.get((4L + t) * d + i));
+        before = e.data().clone();
+        backend.addBias(e, tab.rowSlice(1, 1), T);
+        for (int t = 0; t < T; t++)
+            for (int i = 0; i < d; i++) assertThat(e.data()[t * d + i]).isEqualTo(before[t * d + i] + tab.get(d + i));
+    }
+}
