@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "bench-decode", mixinStandardHelpOptions = true,
         description = "Measure one-token decode speed, prefill speed and the cost of a K+1-token forward relative to one token.")
-final class BenchDecodeCommand implements Callable<Integer> {
+final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Model directory.")
     Path model;
 
@@ -90,12 +90,12 @@ final class BenchDecodeCommand implements Callable<Integer> {
                     o.put("prompt_len", promptLen);
                     o.put("k", k);
                     o.put("forward_k1_over_forward_1", ratio);
-                    System.out.println(o);
+                    out().println(o);
                 } else {
-                    System.out.printf("%s | %s%n", model, backend.name());
-                    System.out.printf("decode  %.1f tok/s (p50 %.2f ms over %d steps)%n", tokPerSec, stepMs, tokens);
-                    System.out.printf("prefill %.1f tok/s (%d tokens)%n", prefillTokPerSec, promptLen);
-                    System.out.printf("forward(%d)/forward(1) = %.2f (%.2f ms / %.2f ms)%n", k + 1, ratio, verifyMs, stepMs);
+                    out().printf("%s | %s%n", model, backend.name());
+                    out().printf("decode  %.1f tok/s (p50 %.2f ms over %d steps)%n", tokPerSec, stepMs, tokens);
+                    out().printf("prefill %.1f tok/s (%d tokens)%n", prefillTokPerSec, promptLen);
+                    out().printf("forward(%d)/forward(1) = %.2f (%.2f ms / %.2f ms)%n", k + 1, ratio, verifyMs, stepMs);
                 }
             }
         }

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "forward", mixinStandardHelpOptions = true,
         description = "Run one forward pass over token ids and save the logits of every position as a float32 .npy [T, vocab].")
-final class ForwardCommand implements Callable<Integer> {
+final class ForwardCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Model directory.")
     Path model;
 
@@ -41,7 +41,7 @@ final class ForwardCommand implements Callable<Integer> {
             try (KvCache cache = m.newCache(tokens.length)) {
                 Logits logits = m.forward(tokens, cache);
                 Npy.writeFloat32(out, logits.data(), 0, logits.rows(), logits.vocab());
-                System.out.printf("wrote logits [%d, %d] to %s%n", logits.rows(), logits.vocab(), out);
+                out().printf("wrote logits [%d, %d] to %s%n", logits.rows(), logits.vocab(), out);
             }
         }
         return 0;

@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 @Command(name = "init-model", mixinStandardHelpOptions = true,
         description = "Write a random-weight model (config.json + model.safetensors) in exact Hugging Face layout.%n"
                 + "Presets: gpt2: tiny, gpt2, gpt2-medium, gpt2-large, gpt2-xl; llama: tiny, tinyllama.")
-final class InitModelCommand implements Callable<Integer> {
+final class InitModelCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--arch", required = true, description = "gpt2 or llama")
     String arch;
 
@@ -38,7 +38,7 @@ final class InitModelCommand implements Callable<Integer> {
         DType d = DType.parseWeightType(dtype);
         long t0 = System.nanoTime();
         ModelInit.write(config, d, seed, perturb, out);
-        System.out.printf("wrote %s %s (%s, seed %d) to %s in %.1f s%n", arch, preset, d, seed, out,
+        out().printf("wrote %s %s (%s, seed %d) to %s in %.1f s%n", arch, preset, d, seed, out,
                 (System.nanoTime() - t0) / 1e9);
         return 0;
     }

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Print a model's config summary and its tensor table (name, dtype, shape, bytes).")
-final class InspectCommand implements Callable<Integer> {
+final class InspectCommand extends CliCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "Model directory (or a .safetensors file).")
     Path path;
 
@@ -22,26 +22,26 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         if (Files.isDirectory(path) && Files.exists(path.resolve("config.json"))) {
             ModelConfig config = ModelLoader.readConfig(path);
-            System.out.println("config: " + path.resolve("config.json"));
+            out().println("config: " + path.resolve("config.json"));
             for (Map.Entry<String, Object> e : config.summary().entrySet()) {
-                System.out.printf("  %-26s %s%n", e.getKey(), e.getValue());
+                out().printf("  %-26s %s%n", e.getKey(), e.getValue());
             }
         }
         try (Checkpoint ck = Checkpoint.open(path)) {
-            System.out.println("weights: " + ck.describeFiles());
+            out().println("weights: " + ck.describeFiles());
             Map<String, String> meta = ck.metadata();
-            if (!meta.isEmpty()) System.out.println("  metadata: " + meta);
+            if (!meta.isEmpty()) out().println("  metadata: " + meta);
             int width = 4;
             for (String n : ck.names()) width = Math.max(width, n.length());
-            System.out.printf("  %-" + width + "s  %-5s  %-18s  %s%n", "name", "dtype", "shape", "bytes");
+            out().printf("  %-" + width + "s  %-5s  %-18s  %s%n", "name", "dtype", "shape", "bytes");
             long total = 0, params = 0;
             for (String n : ck.names()) {
                 TensorInfo t = ck.info(n);
-                System.out.printf("  %-" + width + "s  %-5s  %-18s  %d%n", n, t.dtype(), t.shapeString(), t.byteSize());
+                out().printf("  %-" + width + "s  %-5s  %-18s  %d%n", n, t.dtype(), t.shapeString(), t.byteSize());
                 total += t.byteSize();
                 params += t.numel();
             }
-            System.out.printf("%d tensors, %,d parameters, %,d bytes%n", ck.size(), params, total);
+            out().printf("%d tensors, %,d parameters, %,d bytes%n", ck.size(), params, total);
         }
         return 0;
     }

@@ -91,7 +91,7 @@ public final class SafetensorsWriter {
         int padded = (headerJson.length + 7) & ~7;
         long total = 8 + padded + offset;
         AtomicFiles.write(path, tmp -> {
-            try (Arena arena = Arena.ofConfined();
+            try (Arena arena = Arena.ofShared();
                  FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE,
                          StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
