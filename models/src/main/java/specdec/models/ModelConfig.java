@@ -15,6 +15,9 @@ public interface ModelConfig {
 
     int layers();
 
+    /** End-of-sequence ids from config.json (generation_config.json may override them). */
+    int[] eosTokenIds();
+
     /** Key/value width per position: kv heads x head dim. */
     int kvDim();
 

@@ -28,6 +28,16 @@ public final class ModelLoader {
         };
     }
 
+    /** EOS ids: generation_config.json's eos_token_id when present, else config.json's. */
+    public static int[] eosTokenIds(Path dir, ModelConfig config) {
+        Path gen = dir.resolve("generation_config.json");
+        if (Files.exists(gen)) {
+            ConfigFields f = ConfigFields.read(gen);
+            if (f.has("eos_token_id")) return f.intList("eos_token_id");
+        }
+        return config.eosTokenIds();
+    }
+
     public static TransformerModel load(Path dir, Backend backend) {
         ModelConfig config = readConfig(dir);
         Checkpoint checkpoint = Checkpoint.open(dir);

@@ -37,6 +37,11 @@ public abstract class KvCache implements AutoCloseable {
         return kvDim;
     }
 
+    /** Bytes held for keys and values (float32). */
+    public final long bytes() {
+        return 2L * layers * capacity * kvDim * Float.BYTES;
+    }
+
     /** Keeps the first {@code newLength} positions; the rest will be overwritten by the next forward. */
     public final void rollback(int newLength) {
         if (newLength < 0 || newLength > length) {

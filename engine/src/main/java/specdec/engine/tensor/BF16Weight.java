@@ -43,20 +43,17 @@ public final class BF16Weight extends WeightTensor {
         return ((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
+    /** One accumulator, summed in the same order as each row of {@link #dot4}: T = 1 and T = K + 1 agree bit for bit. */
     @Override
     protected float dot1(int row, float[] x, int xOff) {
         long base = (long) row * cols * 2;
         int bound = F.loopBound(cols);
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        FloatVector acc = FloatVector.zero(F);
         int i = 0;
-        for (; i + 2 * F.length() <= bound; i += 2 * F.length()) {
-            a0 = widen(segment, base, i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-            a1 = widen(segment, base, i + F.length()).fma(FloatVector.fromArray(F, x, xOff + i + F.length()), a1);
-        }
         for (; i < bound; i += F.length()) {
-            a0 = widen(segment, base, i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            acc = widen(segment, base, i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) sum += Halfs.bf16ToFloat(segment.get(LE, base + i * 2L)) * x[xOff + i];
         return sum;
     }

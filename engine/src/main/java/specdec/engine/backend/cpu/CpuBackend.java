@@ -326,34 +326,38 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /** Row by row, so a token's result does not depend on how many rows share the call. */
     @Override
     public void activate(Tensor x, Activation fn, int T) {
         CpuTensor o = cpu(x);
         float[] a = o.data();
-        int n = T * o.cols();
-        switch (fn) {
-            case GELU_TANH -> geluTanh(a, n);
-            case GELU_ERF -> {
-                for (int i = 0; i < n; i++) a[i] = ScalarMath.geluErf(a[i]);
-            }
-            case RELU -> {
-                for (int i = 0; i < n; i++) a[i] = Math.max(0f, a[i]);
-            }
-            case SILU -> {
-                for (int i = 0; i < n; i++) a[i] = ScalarMath.silu(a[i]);
+        int d = o.cols();
+        for (int t = 0; t < T; t++) {
+            int from = t * d, to = from + d;
+            switch (fn) {
+                case GELU_TANH -> geluTanh(a, from, d);
+                case GELU_ERF -> {
+                    for (int i = from; i < to; i++) a[i] = ScalarMath.geluErf(a[i]);
+                }
+                case RELU -> {
+                    for (int i = from; i < to; i++) a[i] = Math.max(0f, a[i]);
+                }
+                case SILU -> {
+                    for (int i = from; i < to; i++) a[i] = ScalarMath.silu(a[i]);
+                }
             }
         }
     }
 
-    private static void geluTanh(float[] a, int n) {
+    private static void geluTanh(float[] a, int off, int n) {
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, i);
+            FloatVector x = FloatVector.fromArray(F, a, off + i);
             FloatVector u = x.mul(x).mul(x).mul(0.044715f).add(x).mul(0.7978845608028654f);
-            x.mul(0.5f).mul(u.lanewise(VectorOperators.TANH).add(1f)).intoArray(a, i);
+            x.mul(0.5f).mul(u.lanewise(VectorOperators.TANH).add(1f)).intoArray(a, off + i);
         }
-        for (; i < n; i++) a[i] = ScalarMath.geluTanh(a[i]);
+        for (; i < n; i++) a[off + i] = ScalarMath.geluTanh(a[off + i]);
     }
 
     @Override

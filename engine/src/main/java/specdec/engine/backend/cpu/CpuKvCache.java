@@ -22,11 +22,6 @@ public final class CpuKvCache extends KvCache {
         }
     }
 
-    /** Off-heap bytes held. */
-    public long bytes() {
-        return 2L * layers * capacity * kvDim * Float.BYTES;
-    }
-
     @Override
     public void close() {
         arena.close();

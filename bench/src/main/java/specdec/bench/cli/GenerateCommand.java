@@ -1,0 +1,147 @@
+package specdec.bench.cli;
+
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import specdec.engine.SpecdecException;
+import specdec.engine.backend.Backend;
+import specdec.engine.decode.AutoregressiveDecoder;
+import specdec.engine.decode.BenchmarkConfig;
+import specdec.engine.decode.Drafter;
+import specdec.engine.decode.GenerationOptions;
+import specdec.engine.decode.GenerationResult;
+import specdec.engine.decode.ModelDrafter;
+import specdec.engine.decode.NgramDrafter;
+import specdec.engine.decode.SamplingParams;
+import specdec.engine.decode.SpeculativeDecoder;
+import specdec.models.ModelLoader;
+import specdec.models.TransformerModel;
+import specdec.models.VocabularyCheck;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate tokens autoregressively, or speculatively with --draft DIR or --draft-ngram N, and report latency and acceptance.")
+final class GenerateCommand extends CliCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Target model directory.")
+    Path model;
+
+    @ArgGroup(exclusive = true)
+    DraftChoice draft;
+
+    static final class DraftChoice {
+        @Option(names = "--draft", description = "Draft model directory (same vocabulary as the target).")
+        Path dir;
+
+        @Option(names = "--draft-ngram", description = "Draft by prompt lookup with n-grams of up to N tokens.")
+        Integer ngram;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--ids", description = "Prompt as comma-separated token ids.")
+        String ids;
+
+        @Option(names = "--prompt", description = "Prompt text (needs a tokenizer).")
+        String prompt;
+    }
+
+    @Option(names = "--k", defaultValue = "4", description = "Draft tokens per round (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--adaptive-k", description = "Grow K after fully accepted rounds and shrink it after rejections, within [1, --k].")
+    boolean adaptiveK;
+
+    @Option(names = "--max-new-tokens", defaultValue = "64", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "Keep the K most likely tokens; 0 = off (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus sampling threshold; 1 = off (default: ${DEFAULT-VALUE}).")
+    double topP;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--num-samples", defaultValue = "1", description = "Independent completions, seeds derived from --seed (default: ${DEFAULT-VALUE}).")
+    int numSamples;
+
+    @Option(names = "--ignore-eos", description = "Do not stop at end-of-sequence tokens (for benchmarking).")
+    boolean ignoreEos;
+
+    @Option(names = "--json", description = "Print one GenerationResult JSON object per sample per line.")
+    boolean json;
+
+    @Mixin
+    BackendOption backendOption;
+
+    @Override
+    public Integer call() {
+        if (input.prompt != null) {
+            throw new SpecdecException("--prompt needs a tokenizer, which this build does not have yet; give token ids with --ids");
+        }
+        int[] prompt = TokenIds.parse(input.ids, "--ids");
+        if (numSamples < 1) throw new SpecdecException("--num-samples must be >= 1, got " + numSamples);
+        SamplingParams sampling = new SamplingParams(temperature, topK, topP);
+        if (draft != null && draft.ngram != null && draft.ngram < 1) throw new SpecdecException("--draft-ngram must be >= 1, got " + draft.ngram);
+        if (k < 1) throw new SpecdecException("--k must be >= 1, got " + k);
+        try (Backend backend = backendOption.create();
+             TransformerModel target = ModelLoader.load(model, backend)) {
+            TransformerModel draftModel = null;
+            try {
+                if (draft != null && draft.dir != null) {
+                    // refuse a mismatched pair before loading the draft's weights
+                    VocabularyCheck.requireShared(model, target.config(), draft.dir, ModelLoader.readConfig(draft.dir));
+                    draftModel = ModelLoader.load(draft.dir, backend);
+                }
+                int capacity = (int) Math.min(target.contextLength(), (long) prompt.length + maxNewTokens);
+                int[] eos = ignoreEos ? new int[0] : ModelLoader.eosTokenIds(model, target.config());
+                String pair = draftModel != null ? draft.dir + " -> " + model
+                        : draft != null ? "ngram" + draft.ngram + " -> " + model : model.toString();
+                String hash = new BenchmarkConfig(pair, draft == null ? 0 : k, temperature, topK, topP, maxNewTokens, "ids", seed).hash();
+                GenerationOptions options = new GenerationOptions(maxNewTokens, sampling, seed, eos, hash);
+                run(target, draftModel, prompt, capacity, options);
+            } finally {
+                if (draftModel != null) draftModel.close();
+            }
+        }
+        return 0;
+    }
+
+    private void run(TransformerModel target, TransformerModel draftModel, int[] prompt, int capacity, GenerationOptions options) {
+        if (draft == null) {
+            try (AutoregressiveDecoder ar = new AutoregressiveDecoder(target, capacity)) {
+                for (int s = 0; s < numSamples; s++) print(ar.generate(prompt, options.withSeed(sampleSeed(s))));
+            }
+            return;
+        }
+        Drafter drafter = draftModel != null
+                ? new ModelDrafter(draftModel, Math.min(capacity, draftModel.contextLength()), k)
+                : new NgramDrafter(draft.ngram, k);
+        try (drafter; SpeculativeDecoder sd = new SpeculativeDecoder(target, drafter, capacity, k, adaptiveK)) {
+            for (int s = 0; s < numSamples; s++) print(sd.generate(prompt, options.withSeed(sampleSeed(s))));
+        }
+    }
+
+    private long sampleSeed(int s) {
+        return s == 0 ? seed : seed + s * 0x9E3779B97F4A7C15L;
+    }
+
+    private void print(GenerationResult r) {
+        if (json) {
+            out().println(r.toJsonLine());
+        } else {
+            out().println(Arrays.toString(r.generatedIds()));
+            out().println(r.summaryLine());
+        }
+    }
+}

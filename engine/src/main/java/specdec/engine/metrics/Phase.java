@@ -1,0 +1,6 @@
+package specdec.engine.metrics;
+
+/** Where a generation spends its time. */
+public enum Phase {
+    PREFILL, DRAFT, VERIFY, SAMPLING, OTHER
+}
