@@ -31,15 +31,19 @@ public final class TestModels {
             "llama-bias-tied", new LlamaConfig(200, 48, 64, 2, 4, 4, 12, 96, 1e-6, 10000.0,
                     new RopeScaling("linear", 2.0, 0, 0, 0), true, true, true, 1, new int[] {2}));
 
-    public static synchronized Path get(String name, DType dtype) {
-        return CACHE.computeIfAbsent(name + "-" + dtype, key -> {
+    public static Path get(String name, DType dtype) {
+        return get(name, dtype, 42);
+    }
+
+    public static synchronized Path get(String name, DType dtype, long seed) {
+        return CACHE.computeIfAbsent(name + "-" + dtype + "-" + seed, key -> {
             try {
                 if (root == null) {
                     root = Files.createTempDirectory("specdec-test-models");
                     root.toFile().deleteOnExit();
                 }
                 Path dir = root.resolve(key);
-                ModelInit.write(CONFIGS.get(name), dtype, 42, true, dir);
+                ModelInit.write(CONFIGS.get(name), dtype, seed, true, dir);
                 return dir;
             } catch (IOException e) {
                 throw new IllegalStateException(e);

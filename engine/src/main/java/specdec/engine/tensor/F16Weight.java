@@ -65,7 +65,7 @@ public final class F16Weight extends WeightTensor {
         for (; i < bound; i += F.length()) {
             acc = widen(segment, base, i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < cols; i++) sum += Halfs.f16ToFloat(segment.get(LE, base + i * 2L)) * x[xOff + i];
         return sum;
     }
@@ -83,8 +83,8 @@ public final class F16Weight extends WeightTensor {
             a2 = w.fma(FloatVector.fromArray(F, x, xOff + 2 * xs + i), a2);
             a3 = w.fma(FloatVector.fromArray(F, x, xOff + 3 * xs + i), a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
+        float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
         for (; i < cols; i++) {
             float w = Halfs.f16ToFloat(segment.get(LE, base + i * 2L));
             s0 += w * x[xOff + i];

@@ -1,7 +1,6 @@
 package specdec.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -46,7 +45,7 @@ public final class F32Weight extends WeightTensor {
         for (; i < bound; i += F.length()) {
             acc = load(base, i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < cols; i++) sum += segment.get(LE, base + i * 4L) * x[xOff + i];
         return sum;
     }
@@ -64,8 +63,8 @@ public final class F32Weight extends WeightTensor {
             a2 = w.fma(FloatVector.fromArray(F, x, xOff + 2 * xs + i), a2);
             a3 = w.fma(FloatVector.fromArray(F, x, xOff + 3 * xs + i), a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
+        float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
         for (; i < cols; i++) {
             float w = segment.get(LE, base + i * 4L);
             s0 += w * x[xOff + i];

@@ -1,12 +1,12 @@
 package specdec.engine.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import specdec.engine.backend.Activation;
 import specdec.engine.backend.Backend;
 import specdec.engine.backend.Tensor;
 import specdec.engine.kv.KvCache;
+import specdec.engine.tensor.Lanes;
 import specdec.engine.tensor.WeightTensor;
 
 import java.lang.foreign.MemorySegment;
@@ -148,7 +148,7 @@ public final class CpuBackend implements Backend {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) acc = acc.add(FloatVector.fromArray(F, a, off + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < n; i++) s += a[off + i];
         return s;
     }
@@ -161,7 +161,7 @@ public final class CpuBackend implements Backend {
             FloatVector v = FloatVector.fromArray(F, a, off + i).sub(shift);
             acc = v.fma(v, acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < n; i++) {
             float v = a[off + i] - shift;
             s += v * v;
@@ -298,7 +298,7 @@ public final class CpuBackend implements Backend {
                     acc = FloatVector.fromMemorySegment(F, keys, kOff + i * 4L, ByteOrder.nativeOrder())
                             .fma(FloatVector.fromArray(F, atQ, qOff + i), acc);
                 }
-                float dot = acc.reduceLanes(VectorOperators.ADD);
+                float dot = Lanes.sum(acc);
                 for (; i < hd; i++) dot += keys.getAtIndex(ValueLayout.JAVA_FLOAT, kOff / 4 + i) * atQ[qOff + i];
                 float v = dot * atScale;
                 sc[s] = v;
@@ -349,15 +349,9 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /** Scalar Math.tanh: the vector TANH's compiled and interpreted forms may differ in the last bit. */
     private static void geluTanh(float[] a, int off, int n) {
-        int bound = F.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, a, off + i);
-            FloatVector u = x.mul(x).mul(x).mul(0.044715f).add(x).mul(0.7978845608028654f);
-            x.mul(0.5f).mul(u.lanewise(VectorOperators.TANH).add(1f)).intoArray(a, off + i);
-        }
-        for (; i < n; i++) a[off + i] = ScalarMath.geluTanh(a[off + i]);
+        for (int i = off; i < off + n; i++) a[i] = ScalarMath.geluTanh(a[i]);
     }
 
     @Override
