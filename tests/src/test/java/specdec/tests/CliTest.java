@@ -20,15 +20,15 @@ class CliTest {
     @TempDir
     Path dir;
 
-    record Result(int code, String out, String err) {}
+    public record Result(int code, String out, String err) {}
 
-    static Result run(String... args) {
+    public static Result run(String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Result(code, out.toString(), err.toString());
     }
 
-    static void assertUserError(Result r, String... fragments) {
+    public static void assertUserError(Result r, String... fragments) {
         assertThat(r.code()).as("exit code; stderr: %s", r.err()).isEqualTo(2);
         assertThat(r.err()).startsWith("error: ");
         for (String f : fragments) assertThat(r.err()).contains(f);

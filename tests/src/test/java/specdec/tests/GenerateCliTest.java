@@ -1,0 +1,92 @@
+package specdec.tests;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import specdec.engine.decode.GenerationResult;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static specdec.tests.CliTest.assertUserError;
+import static specdec.tests.CliTest.run;
+
+class GenerateCliTest {
+    @TempDir
+    Path dir;
+
+    private Path model(String name, String... extra) {
+        Path p = dir.resolve(name);
+        String[] args = {"init-model", "--arch", "gpt2", "--preset", "tiny", "--perturb-norms", "--out", p.toString()};
+        String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.Arrays.stream(extra)).toArray(String[]::new);
+        assertThat(run(all).code()).isZero();
+        return p;
+    }
+
+    @Test
+    void speculativeRunPrintsIdsAndASummaryLine() {
+        Path target = model("t", "--seed", "1"), draft = model("d", "--seed", "1", "--dtype", "bf16");
+        CliTest.Result r = run("generate", "--model", target.toString(), "--draft", draft.toString(), "--ids", "1,2,3",
+                "--max-new-tokens", "16", "--k", "4", "--ignore-eos");
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).startsWith("[").endsWith("]");
+        assertThat(lines.get(1)).startsWith("SD-K4 | 16 tok | ").contains("tok/s", "p50=", "accept=", "tok/round", "predicted", "measured");
+        CliTest.Result ar = run("generate", "--model", target.toString(), "--ids", "1,2,3", "--max-new-tokens", "16", "--ignore-eos");
+        assertThat(ar.out().lines().toList().get(0)).as("greedy SD equals AR").isEqualTo(lines.get(0));
+        assertThat(ar.out().lines().toList().get(1)).startsWith("AR | 16 tok");
+    }
+
+    @Test
+    void numSamplesGivesOneJsonObjectPerSampleWithDerivedSeeds() {
+        Path target = model("t", "--seed", "1"), draft = model("d", "--seed", "2");
+        CliTest.Result r = run("generate", "--model", target.toString(), "--draft", draft.toString(), "--ids", "4,5",
+                "--max-new-tokens", "8", "--temperature", "1", "--num-samples", "5", "--seed", "3", "--json", "--ignore-eos");
+        assertThat(r.code()).as(r.err()).isZero();
+        List<GenerationResult> results = r.out().lines().map(GenerationResult::fromJsonLine).toList();
+        assertThat(results).hasSize(5);
+        assertThat(results.stream().map(GenerationResult::seed).distinct().count()).isEqualTo(5);
+        for (GenerationResult g : results) {
+            assertThat(g.generatedIds()).hasSize(8);
+            assertThat(g.configHash()).hasSize(12);
+            assertThat(g.speculation().rounds()).isPositive();
+        }
+        CliTest.Result again = run("generate", "--model", target.toString(), "--draft", draft.toString(), "--ids", "4,5",
+                "--max-new-tokens", "8", "--temperature", "1", "--num-samples", "5", "--seed", "3", "--json", "--ignore-eos");
+        List<int[]> ids1 = results.stream().map(GenerationResult::generatedIds).toList();
+        List<int[]> ids2 = again.out().lines().map(GenerationResult::fromJsonLine).map(GenerationResult::generatedIds).toList();
+        for (int i = 0; i < 5; i++) assertThat(ids2.get(i)).as("same seed, same tokens").containsExactly(ids1.get(i));
+    }
+
+    @Test
+    void mismatchedVocabulariesAndBadOptionsAreRefused() {
+        Path target = model("t");
+        // a draft whose config declares another vocabulary: refused before its weights are read
+        Path big = model("big");
+        java.nio.file.Path cfg = big.resolve("config.json");
+        try {
+            java.nio.file.Files.writeString(cfg, java.nio.file.Files.readString(cfg).replace("\"vocab_size\" : 512", "\"vocab_size\" : 32000"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertUserError(run("generate", "--model", target.toString(), "--draft", big.toString(), "--ids", "1"),
+                "vocabularies differ", "vocab_size 32000", "512");
+        assertUserError(run("generate", "--model", target.toString(), "--prompt", "hello"), "--prompt needs a tokenizer", "--ids");
+        assertUserError(run("generate", "--model", target.toString(), "--ids", "1", "--top-p", "0"), "--top-p");
+        assertUserError(run("generate", "--model", target.toString(), "--ids", "1", "--k", "0", "--draft-ngram", "2"), "--k");
+        String full = String.join(",", java.util.Collections.nCopies(128, "1"));
+        assertUserError(run("generate", "--model", target.toString(), "--ids", full), "128 tokens", "context holds 128");
+    }
+
+    @Test
+    void ngramDraftingRuns() {
+        Path target = model("t");
+        CliTest.Result r = run("generate", "--model", target.toString(), "--draft-ngram", "2", "--ids", "1,2,3,1,2,3,1,2",
+                "--max-new-tokens", "10", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        GenerationResult g = GenerationResult.fromJsonLine(r.out().strip());
+        assertThat(g.drafter()).startsWith("prompt lookup");
+        assertThat(g.speculation().drafted()).isPositive();
+    }
+}
