@@ -144,23 +144,13 @@ public final class ReferenceForward {
             for (double[] row : f)
                 for (int c = 0; c < inner; c++) {
                     double z = row[c];
-                    row[c] = act.equals("gelu") ? 0.5 * z * (1 + erf(z / Math.sqrt(2)))
+                    row[c] = act.equals("gelu") ? 0.5 * z * (1 + specdec.engine.TestMath.erf(z / Math.sqrt(2)))
                             : 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z)));
                 }
             addInto(x, linear(f, w.get(h + "mlp.c_proj.weight"), w.get(h + "mlp.c_proj.bias"), inner, d, true));
         }
         double[][] n = layerNorm(x, w.get(p + "ln_f.weight"), w.get(p + "ln_f.bias"), eps);
         return linear(n, w.get(p + "wte.weight"), null, d, vocab, false);
-    }
-
-    private static double erf(double x) {
-        if (Math.abs(x) > 6) return Math.signum(x);
-        double sum = 0, term = x;
-        for (int n = 0; n < 400; n++) {
-            sum += term / (2 * n + 1);
-            term *= -x * x / (n + 1);
-        }
-        return 2 / Math.sqrt(Math.PI) * sum;
     }
 
     private double[] invFreq(int hd) {

@@ -50,17 +50,4 @@ public final class Logits {
         System.arraycopy(data, offset(row), r, 0, vocab);
         return r;
     }
-
-    public int argmax(int row) {
-        int off = offset(row);
-        int best = 0;
-        float bv = data[off];
-        for (int i = 1; i < vocab; i++) {
-            if (data[off + i] > bv) {
-                bv = data[off + i];
-                best = i;
-            }
-        }
-        return best;
-    }
 }
