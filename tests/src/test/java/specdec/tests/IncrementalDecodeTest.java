@@ -86,7 +86,7 @@ class IncrementalDecodeTest {
         }
     }
 
-    @Property(tries = 40)
+    @Property(tries = 100)
     void rollbackThenContinueEqualsRecomputing(@ForAll @IntRange(min = 1, max = 40) int prompt,
                                                @ForAll @IntRange(min = 1, max = 12) int drafted,
                                                @ForAll @IntRange(min = 0, max = 52) int rollbackTo,

@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The speculative loop is exact: greedy output equals autoregressive output token for token. */
 class SpeculativeDecodingTest {
     static CpuBackend backend;
-    static TransformerModel gpt2, gpt2Draft, gpt2Bf16, llama, llamaDraft;
+    static TransformerModel gpt2, gpt2Draft, gpt2Bf16, llama, llamaDraft, llamaOther;
 
     @BeforeAll
     static void load() {
@@ -39,11 +39,12 @@ class SpeculativeDecodingTest {
         gpt2Bf16 = ModelLoader.load(TestModels.get("gpt2-tiny", DType.BF16), backend);
         llama = ModelLoader.load(TestModels.get("llama-tiny", DType.F32), backend);
         llamaDraft = ModelLoader.load(TestModels.get("llama-tiny", DType.BF16), backend);
+        llamaOther = ModelLoader.load(TestModels.get("llama-tiny", DType.F32, 8), backend);
     }
 
     @AfterAll
     static void close() {
-        for (TransformerModel m : new TransformerModel[] {gpt2, gpt2Draft, gpt2Bf16, llama, llamaDraft}) m.close();
+        for (TransformerModel m : new TransformerModel[] {gpt2, gpt2Draft, gpt2Bf16, llama, llamaDraft, llamaOther}) m.close();
         backend.close();
     }
 
@@ -71,8 +72,13 @@ class SpeculativeDecodingTest {
         for (int i = 1; i < s.acceptedPerPosition().length; i++) {
             assertThat(s.acceptedPerPosition()[i]).isLessThanOrEqualTo(s.acceptedPerPosition()[i - 1]);
         }
-        // each round emits its accepted drafts plus one token, unless a stop cut it short
-        assertThat((long) r.generatedTokens()).isLessThanOrEqualTo(s.accepted() + Math.round(r.generatedTokens() / s.meanTokensPerRound()));
+        // each round emits its accepted drafts plus one token; only an EOS can cut a round short
+        if (r.stopReason() == StopReason.EOS) {
+            assertThat((long) r.generatedTokens()).isLessThanOrEqualTo(s.accepted() + s.rounds());
+        } else {
+            assertThat((long) r.generatedTokens()).isEqualTo(s.accepted() + s.rounds());
+        }
+        assertThat(s.meanTokensPerRound()).isEqualTo((double) r.generatedTokens() / s.rounds());
         assertThat(r.tokenLatenciesMs()).hasSize(r.generatedTokens());
     }
 
@@ -84,7 +90,7 @@ class SpeculativeDecodingTest {
         for (int trial = 0; trial < 6; trial++) {
             boolean useLlama = trial % 2 == 1;
             TransformerModel target = useLlama ? llama : gpt2;
-            TransformerModel[] drafts = useLlama ? new TransformerModel[] {llamaDraft} : new TransformerModel[] {gpt2Draft, gpt2Bf16};
+            TransformerModel[] drafts = useLlama ? new TransformerModel[] {llamaDraft, llamaOther} : new TransformerModel[] {gpt2Draft, gpt2Bf16};
             int[] prompt = TestModels.randomIds(rng, 1 + rng.nextInt(20), target.vocabSize());
             GenerationOptions o = greedy(40);
             int cap = prompt.length + 40;
@@ -102,6 +108,25 @@ class SpeculativeDecodingTest {
         }
         // the drafts must disagree sometimes, or the comparison proves little
         assertThat(accepted).isPositive().isLessThan(drafted);
+    }
+
+    @Test
+    void adaptiveKKeepsTheOutputAndStaysWithinBounds() {
+        Random rng = new Random(77);
+        for (int trial = 0; trial < 4; trial++) {
+            TransformerModel target = trial % 2 == 0 ? gpt2 : llama;
+            TransformerModel draft = trial % 2 == 0 ? gpt2Draft : llamaOther;
+            int[] prompt = TestModels.randomIds(rng, 1 + rng.nextInt(10), target.vocabSize());
+            int cap = prompt.length + 48;
+            GenerationResult want = ar(target, prompt, greedy(48), cap);
+            try (ModelDrafter drafter = new ModelDrafter(draft, cap, 6);
+                 SpeculativeDecoder d = new SpeculativeDecoder(target, drafter, cap, 6, true)) {
+                GenerationResult got = d.generate(prompt, greedy(48));
+                assertThat(got.generatedIds()).containsExactly(want.generatedIds());
+                assertCountsConsistent(got);
+                assertThat(got.speculation().draftedPerPosition()).hasSize(6);
+            }
+        }
     }
 
     @Test

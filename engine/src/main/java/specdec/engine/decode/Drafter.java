@@ -25,6 +25,11 @@ public interface Drafter extends AutoCloseable {
 
     String name();
 
+    /** Bytes of the drafter's own KV cache (0 when it has none). */
+    default long cacheBytes() {
+        return 0;
+    }
+
     @Override
     default void close() {}
 }

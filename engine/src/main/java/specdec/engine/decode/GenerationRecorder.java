@@ -1,6 +1,7 @@
 package specdec.engine.decode;
 
 import specdec.engine.SpecdecException;
+import specdec.engine.io.OffHeap;
 import specdec.engine.metrics.Percentiles;
 
 import java.lang.management.ManagementFactory;
@@ -104,6 +105,6 @@ final class GenerationRecorder {
                 Arrays.copyOfRange(context, promptLength, length), null, stop,
                 totalMs, (firstTokenNanos - startNanos) / 1e6, generated / (totalMs / 1000.0), lat,
                 Percentiles.of(lat, generated, 50), Percentiles.of(lat, generated, 95), Percentiles.of(lat, generated, 99),
-                peakHeap, kvBytes, spec);
+                peakHeap, OffHeap.nativeBytes() + OffHeap.mappedBytes(), kvBytes, spec);
     }
 }

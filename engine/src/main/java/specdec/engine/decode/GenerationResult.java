@@ -32,12 +32,15 @@ public record GenerationResult(
         double p95Ms,
         double p99Ms,
         long peakHeapBytes,
+        /** Native memory (KV caches, relaid weights) plus memory-mapped weights, at the end of the run. */
+        long offheapBytes,
         long kvCacheBytes,
         Speculation speculation) {
 
     /** Counts and timings only a speculative run has. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Speculation(
+            /** Target forwards after prefill; each emits its accepted drafts plus one token (fewer only when EOS cuts it). */
             int rounds,
             long drafted,
             long accepted,
@@ -66,7 +69,7 @@ public record GenerationResult(
 
     public GenerationResult withText(String newText) {
         return new GenerationResult(mode, configHash, drafter, k, seed, promptTokens, generatedIds, newText, stopReason,
-                totalMs, ttftMs, tokensPerSecond, tokenLatenciesMs, p50Ms, p95Ms, p99Ms, peakHeapBytes, kvCacheBytes, speculation);
+                totalMs, ttftMs, tokensPerSecond, tokenLatenciesMs, p50Ms, p95Ms, p99Ms, peakHeapBytes, offheapBytes, kvCacheBytes, speculation);
     }
 
     public String toJsonLine() {

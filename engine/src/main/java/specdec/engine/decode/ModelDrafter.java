@@ -77,6 +77,11 @@ public final class ModelDrafter implements Drafter {
     }
 
     @Override
+    public long cacheBytes() {
+        return cache.bytes();
+    }
+
+    @Override
     public String name() {
         return "draft model";
     }

@@ -50,7 +50,7 @@ public final class SpeculativeDecoder implements AutoCloseable {
         GenerationRecorder rec = new GenerationRecorder(prompt, options, cache.capacity(), target.vocabSize());
         long[] draftedAt = new long[maxK], acceptedAt = new long[maxK];
         long drafted = 0, accepted = 0, tested = 0;
-        int rounds = 0, plainSteps = 0;
+        int rounds = 0; // target verification passes, including the ones with nothing drafted
         int k = maxK;
         timer.reset();
 
@@ -81,16 +81,14 @@ public final class SpeculativeDecoder implements AutoCloseable {
             timer.start(Phase.OTHER);
             rec.emit(drafts, a, verifier.next());
             cache.rollback(rec.length - 1);
+            rounds++;
             if (proposed > 0) {
-                rounds++;
                 drafted += proposed;
                 accepted += a;
                 tested += a < proposed ? a + 1 : proposed;
                 for (int i = 0; i < proposed; i++) draftedAt[i]++;
                 for (int i = 0; i < a; i++) acceptedAt[i]++;
                 if (adaptiveK) k = a == proposed ? Math.min(maxK, k + 1) : Math.max(1, k - 1);
-            } else {
-                plainSteps++;
             }
         }
         timer.stop();
@@ -103,17 +101,17 @@ public final class SpeculativeDecoder implements AutoCloseable {
         double alpha = tested == 0 ? 0 : (double) accepted / tested;
         Map<String, Double> phases = new LinkedHashMap<>();
         for (Phase p : Phase.values()) phases.put(p.name().toLowerCase(java.util.Locale.ROOT), timer.nanos(p) / 1e6);
-        GenerationResult partial = rec.result("sd", drafter.name(), maxK, cache.bytes(), null);
+        GenerationResult partial = rec.result("sd", drafter.name(), maxK, cache.bytes() + drafter.cacheBytes(), null);
         double decodeMs = partial.totalMs() - timer.nanos(Phase.PREFILL) / 1e6;
         double measured = partial.generatedTokens() == 0 ? 0 : targetStepMs / (decodeMs / partial.generatedTokens());
         GenerationResult.Speculation spec = new GenerationResult.Speculation(rounds, drafted, accepted,
                 drafted == 0 ? 0 : (double) accepted / drafted, alpha,
-                (rounds + plainSteps) == 0 ? 0 : (double) partial.generatedTokens() / (rounds + plainSteps),
+                rounds == 0 ? 0 : (double) partial.generatedTokens() / rounds,
                 draftedAt, acceptedAt, phases, c, targetStepMs, SpeedupModel.speedup(alpha, maxK, c), measured);
         return new GenerationResult(partial.mode(), partial.configHash(), partial.drafter(), maxK, partial.seed(),
                 partial.promptTokens(), partial.generatedIds(), null, partial.stopReason(), partial.totalMs(), partial.ttftMs(),
                 partial.tokensPerSecond(), partial.tokenLatenciesMs(), partial.p50Ms(), partial.p95Ms(), partial.p99Ms(),
-                partial.peakHeapBytes(), partial.kvCacheBytes(), spec);
+                partial.peakHeapBytes(), partial.offheapBytes(), partial.kvCacheBytes(), spec);
     }
 
     /** Median of three one-token target forwards at the end of the context, rolled back afterwards. */

@@ -1,5 +1,7 @@
 package specdec.engine.tensor;
 
+import specdec.engine.io.OffHeap;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -7,7 +9,7 @@ import java.lang.foreign.ValueLayout;
 /**
  * Transposes a weight into off-heap memory of the same dtype. GPT-2's Conv1D stores [in, out];
  * the matmul kernels want one contiguous row per output, so those weights are laid out once at
- * load.
+ * load. The caller reports the bytes to {@link OffHeap#released} when it closes the arena.
  */
 public final class Transpose {
     private static final int BLOCK = 64;
@@ -20,7 +22,7 @@ public final class Transpose {
         int rows = w.rows(), cols = w.cols();
         int size = w.dtype().bytes();
         MemorySegment src = w.segment();
-        MemorySegment dst = arena.allocate((long) rows * cols * size, 64);
+        MemorySegment dst = OffHeap.allocate(arena, (long) rows * cols * size);
         for (int r0 = 0; r0 < rows; r0 += BLOCK) {
             for (int c0 = 0; c0 < cols; c0 += BLOCK) {
                 int r1 = Math.min(rows, r0 + BLOCK), c1 = Math.min(cols, c0 + BLOCK);

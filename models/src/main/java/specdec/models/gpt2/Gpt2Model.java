@@ -3,6 +3,7 @@ package specdec.models.gpt2;
 import specdec.engine.backend.Activation;
 import specdec.engine.backend.Backend;
 import specdec.engine.backend.Tensor;
+import specdec.engine.io.OffHeap;
 import specdec.engine.kv.KvCache;
 import specdec.engine.safetensors.Checkpoint;
 import specdec.engine.tensor.Transpose;
@@ -22,6 +23,7 @@ import java.util.Map;
 public final class Gpt2Model extends TransformerModel {
     private final Gpt2Config cfg;
     private final Arena arena = Arena.ofShared();
+    private long relaidBytes;
     private final WeightTensor wte, wpe, lnFw, lnFb, lmHead;
     private final Layer[] layers;
     private final Activation activation;
@@ -54,18 +56,25 @@ public final class Gpt2Model extends TransformerModel {
             String p = "h." + i + ".";
             // Conv1D keeps [in, out]; transposed once so each output is one contiguous row, then
             // the fused [3d, d] projection is cut into its q, k and v rows.
-            WeightTensor qkv = Transpose.of(w.get(p + "attn.c_attn.weight"), arena);
+            WeightTensor qkv = relay(w.get(p + "attn.c_attn.weight"));
             WeightTensor qkvBias = w.get(p + "attn.c_attn.bias");
             WeightTensor qkvBiasRows = WeightTensor.of(qkvBias.name(), qkvBias.dtype(), qkvBias.segment(), 3, d);
             layers[i] = new Layer(
                     w.get(p + "ln_1.weight"), w.get(p + "ln_1.bias"),
                     qkv.rowSlice(0, d), qkv.rowSlice(d, d), qkv.rowSlice(2 * d, d),
                     qkvBiasRows.rowSlice(0, 1), qkvBiasRows.rowSlice(1, 1), qkvBiasRows.rowSlice(2, 1),
-                    Transpose.of(w.get(p + "attn.c_proj.weight"), arena), w.get(p + "attn.c_proj.bias"),
+                    relay(w.get(p + "attn.c_proj.weight")), w.get(p + "attn.c_proj.bias"),
                     w.get(p + "ln_2.weight"), w.get(p + "ln_2.bias"),
-                    Transpose.of(w.get(p + "mlp.c_fc.weight"), arena), w.get(p + "mlp.c_fc.bias"),
-                    Transpose.of(w.get(p + "mlp.c_proj.weight"), arena), w.get(p + "mlp.c_proj.bias"));
+                    relay(w.get(p + "mlp.c_fc.weight")), w.get(p + "mlp.c_fc.bias"),
+                    relay(w.get(p + "mlp.c_proj.weight")), w.get(p + "mlp.c_proj.bias"));
         }
+    }
+
+    /** A Conv1D weight [in, out] laid out as [out, in] in this model's arena. */
+    private WeightTensor relay(WeightTensor conv1d) {
+        WeightTensor t = Transpose.of(conv1d, arena);
+        relaidBytes += t.segment().byteSize();
+        return t;
     }
 
     @Override
@@ -128,6 +137,8 @@ public final class Gpt2Model extends TransformerModel {
     @Override
     public void close() {
         super.close();
+        if (!arena.scope().isAlive()) return;
         arena.close();
+        OffHeap.released(relaidBytes);
     }
 }

@@ -1,5 +1,6 @@
 package specdec.engine.backend.cpu;
 
+import specdec.engine.io.OffHeap;
 import specdec.engine.kv.KvCache;
 
 import java.lang.foreign.Arena;
@@ -17,13 +18,15 @@ public final class CpuKvCache extends KvCache {
         values = new MemorySegment[layers];
         long bytes = (long) capacity * kvDim * Float.BYTES;
         for (int l = 0; l < layers; l++) {
-            keys[l] = arena.allocate(bytes, 64);
-            values[l] = arena.allocate(bytes, 64);
+            keys[l] = OffHeap.allocate(arena, bytes);
+            values[l] = OffHeap.allocate(arena, bytes);
         }
     }
 
     @Override
     public void close() {
+        if (!arena.scope().isAlive()) return;
         arena.close();
+        OffHeap.released(bytes());
     }
 }
