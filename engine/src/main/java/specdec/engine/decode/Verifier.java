@@ -46,10 +46,16 @@ public final class Verifier {
             double qd = q == null ? 1.0 : q[d];
             if (rng.nextDouble() * qd < p[d]) continue;
             // residual max(0, p - q); a point-mass q only removes d itself
+            double mass = 0;
             if (q == null) {
                 p[d] = 0f;
+                mass = 1;
             } else {
-                for (int j = 0; j < vocab; j++) p[j] = Math.max(0f, p[j] - q[j]);
+                for (int j = 0; j < vocab; j++) mass += p[j] = Math.max(0f, p[j] - q[j]);
+            }
+            if (mass <= 0) {
+                // p and q differ only by float rounding: the residual's limit is p itself
+                warper.probabilities(logits, target.offset(i), params, p);
             }
             finish(i, Sampling.sample(p, vocab, rng));
             return;
