@@ -19,6 +19,8 @@ import specdec.models.ModelLoader;
 import specdec.models.OfflinePairs;
 import specdec.models.TransformerModel;
 import specdec.models.VocabularyCheck;
+import specdec.models.tokenizer.TextTokenizer;
+import specdec.models.tokenizer.Tokenizers;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -51,7 +53,7 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
         @Option(names = "--ids", description = "Prompt as comma-separated token ids.")
         String ids;
 
-        @Option(names = "--prompt", description = "Prompt text (needs a tokenizer).")
+        @Option(names = "--prompt", description = "Prompt text, encoded with the target's tokenizer (BOS added as its files say).")
         String prompt;
     }
 
@@ -91,12 +93,10 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    private TextTokenizer tokenizer;
+
     @Override
     public Integer call() {
-        if (input.prompt != null) {
-            throw new SpecdecException("--prompt needs a tokenizer, which this build does not have yet; give token ids with --ids");
-        }
-        int[] prompt = TokenIds.parse(input.ids, "--ids");
         if (pair != null) {
             if (model != null || draft != null) throw new SpecdecException("--pair names both models: drop --model, --draft and --draft-ngram");
             Path[] dirs = OfflinePairs.ensure(OfflinePairs.get(pair), OfflinePairs.cacheRoot());
@@ -107,6 +107,17 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
             throw new SpecdecException("give --model DIR (optionally with --draft DIR or --draft-ngram N) or --pair NAME");
         }
         if (warmup < 0) throw new SpecdecException("--warmup must be >= 0, got " + warmup);
+        if (input.prompt != null && !Tokenizers.available(model)) {
+            throw new SpecdecException("--prompt needs a tokenizer but " + model + " has no tokenizer.json (or vocab.json + merges.txt); give token ids with --ids");
+        }
+        try (TextTokenizer tokenizer = Tokenizers.available(model) ? Tokenizers.load(model) : null) {
+            int[] prompt = input.prompt != null ? tokenizer.encode(input.prompt, true) : TokenIds.parse(input.ids, "--ids");
+            return generate(prompt, tokenizer);
+        }
+    }
+
+    private int generate(int[] prompt, TextTokenizer tokenizer) {
+        this.tokenizer = tokenizer;
         if (numSamples < 1) throw new SpecdecException("--num-samples must be >= 1, got " + numSamples);
         SamplingParams sampling = new SamplingParams(temperature, topK, topP);
         if (draft != null && draft.ngram != null && draft.ngram < 1) throw new SpecdecException("--draft-ngram must be >= 1, got " + draft.ngram);
@@ -156,10 +167,11 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
     }
 
     private void print(GenerationResult r) {
+        if (tokenizer != null) r = r.withText(tokenizer.decode(r.generatedIds(), true));
         if (json) {
             out().println(r.toJsonLine());
         } else {
-            out().println(Arrays.toString(r.generatedIds()));
+            out().println(r.text() != null ? r.text() : Arrays.toString(r.generatedIds()));
             out().println(r.summaryLine());
         }
     }

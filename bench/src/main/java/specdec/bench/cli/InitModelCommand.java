@@ -7,12 +7,19 @@ import specdec.models.ModelConfig;
 import specdec.models.ModelInit;
 import specdec.models.Presets;
 
+import specdec.engine.io.AtomicFiles;
+import specdec.models.tokenizer.VocabCache;
+
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "init-model", mixinStandardHelpOptions = true,
         description = "Write a random-weight model (config.json + model.safetensors) in exact Hugging Face layout.%n"
-                + "Presets: gpt2: tiny, gpt2, gpt2-medium, gpt2-large, gpt2-xl; llama: tiny, tinyllama.")
+                + "Presets: gpt2: tiny, gpt2, gpt2-medium, gpt2-large, gpt2-xl; llama: tiny, tinyllama.%n"
+                + "gpt2* presets other than tiny also get GPT-2's tokenizer when scripts/fetch-vocabs.sh has fetched it.")
 final class InitModelCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--arch", required = true, description = "gpt2 or llama")
     String arch;
@@ -32,12 +39,27 @@ final class InitModelCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory.")
     Path out;
 
+    /** Presets with GPT-2's real vocabulary get GPT-2's real tokenizer, when it has been fetched. */
+    private void shipTokenizer(ModelConfig config) {
+        if (!arch.equals("gpt2") || config.vocabSize() != 50257) return;
+        Optional<Path> vocab = VocabCache.find("gpt2");
+        if (vocab.isEmpty()) {
+            out().println("note: no tokenizer shipped: run scripts/fetch-vocabs.sh to fetch GPT-2's (npm), then run init-model again");
+            return;
+        }
+        for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
+            Path src = vocab.get().resolve(f);
+            if (Files.exists(src)) AtomicFiles.write(out.resolve(f), tmp -> Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING));
+        }
+    }
+
     @Override
     public Integer call() {
         ModelConfig config = Presets.get(arch, preset);
         DType d = DType.parseWeightType(dtype);
         long t0 = System.nanoTime();
         ModelInit.write(config, d, seed, perturb, out);
+        shipTokenizer(config);
         out().printf("wrote %s %s (%s, seed %d) to %s in %.1f s%n", arch, preset, d, seed, out,
                 (System.nanoTime() - t0) / 1e9);
         return 0;

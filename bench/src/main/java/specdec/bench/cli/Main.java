@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 /** The {@code specdec} command line. */
 @Command(name = "specdec", mixinStandardHelpOptions = true, version = "specdec 0.1.0",
         description = "A Java inference engine for studying speculative decoding.",
-        subcommands = {GenerateCommand.class, PairsCommand.class, InitModelCommand.class, InspectCommand.class, ForwardCommand.class, BenchDecodeCommand.class,
+        subcommands = {GenerateCommand.class, PairsCommand.class, TokenizeCommand.class, DetokenizeCommand.class, InitModelCommand.class, InspectCommand.class, ForwardCommand.class, BenchDecodeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -18,6 +18,13 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static {
+        // DJL logs its platform probing at INFO/WARN; a CLI user only needs errors.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+        }
     }
 
     public static void main(String[] args) {
