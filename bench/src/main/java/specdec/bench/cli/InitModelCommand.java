@@ -8,6 +8,7 @@ import specdec.models.ModelInit;
 import specdec.models.Presets;
 
 import specdec.engine.io.AtomicFiles;
+import specdec.models.tokenizer.SpmConverter;
 import specdec.models.tokenizer.VocabCache;
 
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "init-model", mixinStandardHelpOptions = true,
         description = "Write a random-weight model (config.json + model.safetensors) in exact Hugging Face layout.%n"
                 + "Presets: gpt2: tiny, gpt2, gpt2-medium, gpt2-large, gpt2-xl; llama: tiny, tinyllama.%n"
-                + "gpt2* presets other than tiny also get GPT-2's tokenizer when scripts/fetch-vocabs.sh has fetched it.")
+                + "gpt2 (not tiny) presets ship GPT-2's tokenizer and tinyllama Llama 2's, once scripts/fetch-vocabs.sh has fetched them.")
 final class InitModelCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--arch", required = true, description = "gpt2 or llama")
     String arch;
@@ -39,18 +40,30 @@ final class InitModelCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory.")
     Path out;
 
-    /** Presets with GPT-2's real vocabulary get GPT-2's real tokenizer, when it has been fetched. */
+    /**
+     * Presets with a real vocabulary get the real tokenizer when scripts/fetch-vocabs.sh has
+     * fetched it: GPT-2's for gpt2*, Llama 2's (converted from llama.cpp's GGUF) for tinyllama.
+     */
     private void shipTokenizer(ModelConfig config) {
-        if (!arch.equals("gpt2") || config.vocabSize() != 50257) return;
-        Optional<Path> vocab = VocabCache.find("gpt2");
-        if (vocab.isEmpty()) {
-            out().println("note: no tokenizer shipped: run scripts/fetch-vocabs.sh to fetch GPT-2's (npm), then run init-model again");
-            return;
+        if (arch.equals("gpt2") && config.vocabSize() == 50257) {
+            Optional<Path> vocab = VocabCache.find("gpt2");
+            if (vocab.isEmpty()) {
+                noTokenizer("GPT-2's");
+                return;
+            }
+            for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
+                Path src = vocab.get().resolve(f);
+                if (Files.exists(src)) AtomicFiles.write(out.resolve(f), tmp -> Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING));
+            }
+        } else if (arch.equals("llama") && config.vocabSize() == 32000) {
+            Optional<Path> gguf = VocabCache.file("golden/ggml-vocab-llama-spm.gguf");
+            if (gguf.isEmpty()) noTokenizer("Llama 2's");
+            else SpmConverter.convert(gguf.get(), out);
         }
-        for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
-            Path src = vocab.get().resolve(f);
-            if (Files.exists(src)) AtomicFiles.write(out.resolve(f), tmp -> Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING));
-        }
+    }
+
+    private void noTokenizer(String which) {
+        out().println("note: no tokenizer shipped: run scripts/fetch-vocabs.sh to fetch " + which + " (npm), then run init-model again");
     }
 
     @Override

@@ -11,18 +11,24 @@ import java.util.Optional;
 public final class VocabCache {
     private VocabCache() {}
 
+    /** The folder holding {@code name/tokenizer.json} (e.g. "gpt2", "llama3"). */
     public static Optional<Path> find(String name) {
+        return file(name + "/tokenizer.json").map(Path::getParent);
+    }
+
+    /** A file under the cache, e.g. "golden/ggml-vocab-llama-spm.gguf". */
+    public static Optional<Path> file(String relative) {
         String prop = System.getProperty("specdec.vocab");
         if (prop == null || prop.isBlank()) prop = System.getenv("SPECDEC_VOCAB");
-        if (prop != null && !prop.isBlank()) return existing(Path.of(prop).resolve(name));
+        if (prop != null && !prop.isBlank()) return existing(Path.of(prop).resolve(relative));
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Optional<Path> d = existing(p.resolve(".cache/vocab").resolve(name));
-            if (d.isPresent()) return d;
+            Optional<Path> f = existing(p.resolve(".cache/vocab").resolve(relative));
+            if (f.isPresent()) return f;
         }
         return Optional.empty();
     }
 
     private static Optional<Path> existing(Path p) {
-        return Files.exists(p.resolve("tokenizer.json")) ? Optional.of(p) : Optional.empty();
+        return Files.exists(p) ? Optional.of(p) : Optional.empty();
     }
 }
