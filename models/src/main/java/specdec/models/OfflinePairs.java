@@ -2,6 +2,7 @@ package specdec.models;
 
 import specdec.engine.SpecdecException;
 import specdec.engine.tensor.DType;
+import specdec.models.tokenizer.VocabCache;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -10,48 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Draft/target pairs built from the random-weight presets, written on first use into the local
- * cache so that speculative decoding runs with no download. The draft is the target's own
- * weights rounded to bf16: same vocabulary, close but not identical distributions.
+ * Builds the offline pairs of the {@link PairRegistry} on first use, in the local cache, so that
+ * speculative decoding runs with no download: the target and its draft are the same random
+ * weights in two dtypes (same vocabulary, close but not identical distributions).
  */
 public final class OfflinePairs {
-    public record Pair(String name, String arch, String preset, long seed, DType target, DType draft, String description) {
-        public Path targetDir(Path cache) {
-            return cache.resolve("pairs").resolve(name).resolve("target");
-        }
-
-        public Path draftDir(Path cache) {
-            return cache.resolve("pairs").resolve(name).resolve("draft");
-        }
-    }
-
-    public static final Map<String, Pair> PAIRS = new LinkedHashMap<>();
-
-    static {
-        add(new Pair("gpt2-tiny-dev", "gpt2", "tiny", 1, DType.F32, DType.BF16,
-                "GPT-2 tiny preset (vocab 512), f32 target, its bf16 copy as draft"));
-        add(new Pair("llama-tiny-dev", "llama", "tiny", 1, DType.F32, DType.BF16,
-                "Llama tiny preset (GQA, vocab 512), f32 target, its bf16 copy as draft"));
-        add(new Pair("gpt2-dev", "gpt2", "gpt2", 1, DType.F32, DType.BF16,
-                "GPT-2 124M shapes, random weights, f32 target, its bf16 copy as draft (about 750 MB on disk)"));
-    }
-
-    private static void add(Pair p) {
-        PAIRS.put(p.name(), p);
-    }
-
     private OfflinePairs() {}
-
-    public static Pair get(String name) {
-        Pair p = PAIRS.get(name);
-        if (p == null) throw new SpecdecException("unknown pair '" + name + "' (offline pairs: " + String.join(", ", PAIRS.keySet()) + ")");
-        return p;
-    }
 
     /** {@code $SPECDEC_CACHE}, else {@code ~/.cache/specdec}. */
     public static Path cacheRoot() {
@@ -60,19 +28,44 @@ public final class OfflinePairs {
         return Path.of(System.getProperty("user.home"), ".cache", "specdec");
     }
 
+    public static Path targetDir(String name, Path cache) {
+        return cache.resolve("pairs").resolve(name).resolve("target");
+    }
+
+    public static Path draftDir(String name, Path cache) {
+        return cache.resolve("pairs").resolve(name).resolve("draft");
+    }
+
     /** Writes the pair's models unless they are already there; returns {target, draft}. */
-    public static Path[] ensure(Pair p, Path cache) {
-        Path target = p.targetDir(cache), draft = p.draftDir(cache);
+    public static Path[] ensure(String name, PairRegistry.Offline p, Path cache) {
+        Path target = targetDir(name, cache), draft = draftDir(name, cache);
         ModelConfig config = Presets.get(p.arch(), p.preset());
-        writeOnce(target, dir -> ModelInit.write(config, p.target(), p.seed(), false, dir));
-        writeOnce(draft, dir -> ModelInit.write(config, p.draft(), p.seed(), false, dir));
+        Path tokenizer = null;
+        if (p.tokenizer() != null) {
+            tokenizer = VocabCache.find(p.tokenizer()).orElseThrow(() -> new SpecdecException("pair '" + name
+                    + "' ships the " + p.tokenizer() + " tokenizer, which is not fetched yet: run scripts/fetch-vocabs.sh"));
+        }
+        Path tok = tokenizer;
+        writeOnce(target, dir -> write(config, DType.parseWeightType(p.targetDtype()), p.seed(), tok, dir));
+        writeOnce(draft, dir -> write(config, DType.parseWeightType(p.draftDtype()), p.seed(), tok, dir));
         return new Path[] {target, draft};
+    }
+
+    private static void write(ModelConfig config, DType dtype, long seed, Path tokenizer, Path dir) {
+        ModelInit.write(config, dtype, seed, false, dir);
+        if (tokenizer == null) return;
+        try {
+            for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
+                if (Files.exists(tokenizer.resolve(f))) Files.copy(tokenizer.resolve(f), dir.resolve(f));
+            }
+        } catch (IOException e) {
+            throw new SpecdecException(dir + ": cannot copy the tokenizer: " + e.getMessage(), e);
+        }
     }
 
     private interface Writer {
         void write(Path dir);
     }
-
     /** Builds in a sibling temporary directory and renames it, so a half-written model is never used. */
     private static void writeOnce(Path dir, Writer writer) {
         if (Files.isDirectory(dir)) return;

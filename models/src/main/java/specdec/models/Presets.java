@@ -16,6 +16,7 @@ public final class Presets {
 
     static {
         GPT2.put("tiny", Gpt2Config.of(512, 128, 64, 2, 4));
+        GPT2.put("text-dev", Gpt2Config.of(50257, 256, 64, 2, 4));
         GPT2.put("gpt2", Gpt2Config.of(50257, 1024, 768, 12, 12));
         GPT2.put("gpt2-medium", Gpt2Config.of(50257, 1024, 1024, 24, 16));
         GPT2.put("gpt2-large", Gpt2Config.of(50257, 1024, 1280, 36, 20));

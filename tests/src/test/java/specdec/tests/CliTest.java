@@ -103,7 +103,7 @@ class CliTest {
         assertUserError(run("forward", "--model", m.toString(), "--ids", "1,512", "--out", npy.toString()), "token id 512", "[0, 512)");
         String tooLong = String.join(",", java.util.Collections.nCopies(129, "1"));
         assertUserError(run("forward", "--model", m.toString(), "--ids", tooLong, "--out", npy.toString()), "129 tokens", "context", "128");
-        assertUserError(run("forward", "--model", dir.resolve("nothing").toString(), "--ids", "1", "--out", npy.toString()), "nothing", "not a model directory");
+        assertUserError(run("forward", "--model", dir.resolve("nothing").toString(), "--ids", "1", "--out", npy.toString()), "nothing", "no such model directory");
         assertUserError(run("init-model", "--arch", "gpt2", "--preset", "huge", "--out", npy.toString()), "no preset 'huge'");
         assertUserError(run("init-model", "--arch", "gpt2", "--dtype", "i8", "--out", npy.toString()), "i8");
         assertUserError(run("forward", "--model", m.toString(), "--ids", "1", "--out", npy.toString(), "--backend", "cuda"), "cuda", "available: cpu");

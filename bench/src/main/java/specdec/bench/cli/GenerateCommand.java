@@ -17,6 +17,8 @@ import specdec.engine.decode.SamplingParams;
 import specdec.engine.decode.SpeculativeDecoder;
 import specdec.models.ModelLoader;
 import specdec.models.OfflinePairs;
+import specdec.models.PairRegistry;
+import specdec.models.hub.ModelRef;
 import specdec.models.TransformerModel;
 import specdec.models.VocabularyCheck;
 import specdec.models.tokenizer.TextTokenizer;
@@ -29,17 +31,24 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate tokens autoregressively, or speculatively with --draft DIR or --draft-ngram N, and report latency and acceptance.")
 final class GenerateCommand extends CliCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "Target model directory.")
-    Path model;
+    @Option(names = "--model", description = "Target model: a directory or a Hugging Face id (from the local HF cache).")
+    String modelArg;
 
-    @Option(names = "--pair", description = "A registered draft/target pair (see 'specdec pairs'); created on first use.")
+    @Option(names = "--pair", description = "A registered draft/target pair (see 'specdec pairs'); offline pairs are created on first use.")
     String pair;
+
+    @Option(names = "--pairs-file", description = "A YAML file of extra pairs (same format as 'specdec pairs' describes).")
+    Path pairsFile;
+
+    private Path model;
 
     @ArgGroup(exclusive = true)
     DraftChoice draft;
 
     static final class DraftChoice {
-        @Option(names = "--draft", description = "Draft model directory (same vocabulary as the target).")
+        @Option(names = "--draft", description = "Draft model: a directory or a Hugging Face id (same vocabulary as the target).")
+        String arg;
+
         Path dir;
 
         @Option(names = "--draft-ngram", description = "Draft by prompt lookup with n-grams of up to N tokens.")
@@ -98,13 +107,23 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (pair != null) {
-            if (model != null || draft != null) throw new SpecdecException("--pair names both models: drop --model, --draft and --draft-ngram");
-            Path[] dirs = OfflinePairs.ensure(OfflinePairs.get(pair), OfflinePairs.cacheRoot());
-            model = dirs[0];
+            if (modelArg != null || draft != null) throw new SpecdecException("--pair names both models: drop --model, --draft and --draft-ngram");
+            PairRegistry.Pair p = (pairsFile != null ? PairRegistry.withFile(pairsFile) : PairRegistry.load()).get(pair);
+            if (p.unavailable() != null) throw new SpecdecException("pair '" + pair + "' is not available: " + p.unavailable());
             draft = new DraftChoice();
-            draft.dir = dirs[1];
-        } else if (model == null) {
-            throw new SpecdecException("give --model DIR (optionally with --draft DIR or --draft-ngram N) or --pair NAME");
+            if (p.offline() != null) {
+                Path[] dirs = OfflinePairs.ensure(p.name(), p.offline(), OfflinePairs.cacheRoot());
+                model = dirs[0];
+                draft.dir = dirs[1];
+            } else {
+                model = ModelRef.resolve(p.target());
+                draft.dir = ModelRef.resolve(p.draft());
+            }
+        } else if (modelArg == null) {
+            throw new SpecdecException("give --model DIR|ID (optionally with --draft DIR|ID or --draft-ngram N) or --pair NAME");
+        } else {
+            model = ModelRef.resolve(modelArg);
+            if (draft != null && draft.arg != null) draft.dir = ModelRef.resolve(draft.arg);
         }
         if (warmup < 0) throw new SpecdecException("--warmup must be >= 0, got " + warmup);
         if (input.prompt != null && !Tokenizers.available(model)) {

@@ -6,6 +6,7 @@ import specdec.engine.safetensors.Checkpoint;
 import specdec.engine.safetensors.TensorInfo;
 import specdec.models.ModelConfig;
 import specdec.models.ModelLoader;
+import specdec.models.hub.ModelRef;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +16,12 @@ import java.util.concurrent.Callable;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Print a model's config summary and its tensor table (name, dtype, shape, bytes).")
 final class InspectCommand extends CliCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "DIR", description = "Model directory (or a .safetensors file).")
-    Path path;
+    @Parameters(paramLabel = "MODEL", description = "Model directory, a .safetensors file, or a Hugging Face id from the local HF cache.")
+    String arg;
 
     @Override
     public Integer call() {
+        Path path = Files.exists(Path.of(arg)) ? Path.of(arg) : ModelRef.resolve(arg);
         if (Files.isDirectory(path) && Files.exists(path.resolve("config.json"))) {
             ModelConfig config = ModelLoader.readConfig(path);
             out().println("config: " + path.resolve("config.json"));
