@@ -9,11 +9,17 @@ import java.io.PrintWriter;
 /** The {@code specdec} command line. */
 @Command(name = "specdec", mixinStandardHelpOptions = true, version = "specdec 0.1.0",
         description = "A Java inference engine for studying speculative decoding.",
-        subcommands = {GenerateCommand.class, PairsCommand.class, TokenizeCommand.class, DetokenizeCommand.class, ConvertVocabCommand.class, OllamaCommand.class, InitModelCommand.class, InspectCommand.class, ForwardCommand.class, BenchDecodeCommand.class,
+        subcommands = {GenerateCommand.class, DownloadCommand.class, PairsCommand.class, TokenizeCommand.class, DetokenizeCommand.class, ConvertVocabCommand.class, OllamaCommand.class, InitModelCommand.class, InspectCommand.class, ForwardCommand.class, BenchDecodeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--offline", scope = CommandLine.ScopeType.INHERIT,
+            description = "Never use the network: hub ids must already be in the Hugging Face cache (also HF_HUB_OFFLINE=1).")
+    void offline(boolean value) {
+        specdec.models.hub.ModelRef.setOffline(value);
+    }
 
     @Override
     public void run() {

@@ -5,6 +5,7 @@ import picocli.CommandLine.Option;
 import specdec.engine.SpecdecException;
 import specdec.models.OfflinePairs;
 import specdec.models.PairRegistry;
+import specdec.models.hub.HubCache;
 import specdec.models.hub.ModelRef;
 
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ final class PairsCommand extends CliCommand implements Callable<Integer> {
 
     private static boolean cached(String ref) {
         try {
-            ModelRef.resolve(ref);
+            ModelRef.resolve(ref, HubCache.standard()); // looks in the cache only, never downloads
             return true;
         } catch (SpecdecException e) {
             return false;
