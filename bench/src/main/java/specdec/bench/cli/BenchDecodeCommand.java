@@ -6,7 +6,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import specdec.engine.SpecdecException;
-import specdec.models.hub.ModelRef;
 import specdec.engine.backend.Backend;
 import specdec.engine.kv.KvCache;
 import specdec.models.ModelLoader;
@@ -20,8 +19,8 @@ import java.util.concurrent.Callable;
 @Command(name = "bench-decode", mixinStandardHelpOptions = true,
         description = "Measure one-token decode speed, prefill speed and the cost of a K+1-token forward relative to one token.")
 final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Model: a directory or a Hugging Face id (from the local HF cache).")
-    String modelArg;
+    @Mixin
+    ModelOption modelOption;
 
     @Option(names = "--tokens", defaultValue = "64", description = "Decode steps measured after warm-up (default: ${DEFAULT-VALUE}).")
     int tokens;
@@ -43,7 +42,7 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path model = ModelRef.resolve(modelArg);
+        Path model = modelOption.resolve();
         if (tokens < 1 || promptLen < 1 || k < 1 || warmup < 0) throw new SpecdecException("--tokens, --prompt-len and --k must be positive");
         try (Backend backend = backendOption.create();
              TransformerModel m = ModelLoader.load(model, backend)) {

@@ -1,9 +1,9 @@
 package specdec.bench.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import specdec.engine.SpecdecException;
-import specdec.models.hub.ModelRef;
 import specdec.models.tokenizer.TextTokenizer;
 import specdec.models.tokenizer.Tokenizers;
 
@@ -12,8 +12,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "detokenize", mixinStandardHelpOptions = true, description = "Print the text of token ids with the model's tokenizer.")
 final class DetokenizeCommand extends CliCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Model: a directory or a Hugging Face id (from the local HF cache).")
-    String modelArg;
+    @Mixin
+    ModelOption modelOption;
 
     @Option(names = "--ids", required = true, description = "Comma-separated token ids.")
     String ids;
@@ -23,7 +23,7 @@ final class DetokenizeCommand extends CliCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path model = ModelRef.resolve(modelArg);
+        Path model = modelOption.resolve();
         int[] tokens = TokenIds.parse(ids, "--ids");
         try (TextTokenizer t = Tokenizers.load(model)) {
             for (int id : tokens) {

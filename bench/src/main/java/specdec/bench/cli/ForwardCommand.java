@@ -4,7 +4,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import specdec.engine.SpecdecException;
-import specdec.models.hub.ModelRef;
 import specdec.engine.backend.Backend;
 import specdec.engine.io.Npy;
 import specdec.engine.kv.KvCache;
@@ -18,8 +17,8 @@ import java.util.concurrent.Callable;
 @Command(name = "forward", mixinStandardHelpOptions = true,
         description = "Run one forward pass over token ids and save the logits of every position as a float32 .npy [T, vocab].")
 final class ForwardCommand extends CliCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Model: a directory or a Hugging Face id (from the local HF cache).")
-    String modelArg;
+    @Mixin
+    ModelOption modelOption;
 
     @Option(names = "--ids", required = true, description = "Comma-separated token ids, e.g. 1,2,3.")
     String ids;
@@ -32,7 +31,7 @@ final class ForwardCommand extends CliCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path model = ModelRef.resolve(modelArg);
+        Path model = modelOption.resolve();
         int[] tokens = TokenIds.parse(ids, "--ids");
         try (Backend backend = backendOption.create();
              TransformerModel m = ModelLoader.load(model, backend)) {

@@ -31,8 +31,8 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate tokens autoregressively, or speculatively with --draft DIR or --draft-ngram N, and report latency and acceptance.")
 final class GenerateCommand extends CliCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "Target model: a directory or a Hugging Face id (from the local HF cache).")
-    String modelArg;
+    @Mixin
+    ModelOption target;
 
     @Option(names = "--pair", description = "A registered draft/target pair (see 'specdec pairs'); offline pairs are created on first use.")
     String pair;
@@ -107,7 +107,7 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (pair != null) {
-            if (modelArg != null || draft != null) throw new SpecdecException("--pair names both models: drop --model, --draft and --draft-ngram");
+            if (target.given() || draft != null) throw new SpecdecException("--pair names both models: drop --model, --draft and --draft-ngram");
             PairRegistry.Pair p = (pairsFile != null ? PairRegistry.withFile(pairsFile) : PairRegistry.load()).get(pair);
             if (p.unavailable() != null) throw new SpecdecException("pair '" + pair + "' is not available: " + p.unavailable());
             draft = new DraftChoice();
@@ -119,10 +119,10 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
                 model = ModelRef.resolve(p.target());
                 draft.dir = ModelRef.resolve(p.draft());
             }
-        } else if (modelArg == null) {
+        } else if (!target.given()) {
             throw new SpecdecException("give --model DIR|ID (optionally with --draft DIR|ID or --draft-ngram N) or --pair NAME");
         } else {
-            model = ModelRef.resolve(modelArg);
+            model = target.resolve();
             if (draft != null && draft.arg != null) draft.dir = ModelRef.resolve(draft.arg);
         }
         if (warmup < 0) throw new SpecdecException("--warmup must be >= 0, got " + warmup);

@@ -1,8 +1,8 @@
 package specdec.bench.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import specdec.models.hub.ModelRef;
 import specdec.models.tokenizer.TextTokenizer;
 import specdec.models.tokenizer.Tokenizers;
 
@@ -14,8 +14,8 @@ import java.util.stream.Collectors;
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Print the token ids of a text with the model's tokenizer (tokenizer.json, or vocab.json + merges.txt).")
 final class TokenizeCommand extends CliCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Model: a directory or a Hugging Face id (from the local HF cache).")
-    String modelArg;
+    @Mixin
+    ModelOption modelOption;
 
     @Option(names = "--text", required = true, description = "Text to encode.")
     String text;
@@ -25,7 +25,7 @@ final class TokenizeCommand extends CliCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path model = ModelRef.resolve(modelArg);
+        Path model = modelOption.resolve();
         try (TextTokenizer t = Tokenizers.load(model)) {
             out().println(Arrays.stream(t.encode(text, !noSpecial)).mapToObj(Integer::toString).collect(Collectors.joining(",")));
         }
