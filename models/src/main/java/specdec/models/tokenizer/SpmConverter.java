@@ -67,14 +67,7 @@ public final class SpmConverter {
         for (int i = 0; i < v.tokens().length; i++) {
             int type = v.types()[i];
             if (type == GgufVocab.CONTROL || type == GgufVocab.UNKNOWN || type == GgufVocab.USER_DEFINED) {
-                ObjectNode t = added.addObject();
-                t.put("id", i);
-                t.put("content", v.tokens()[i]);
-                t.put("single_word", false);
-                t.put("lstrip", false);
-                t.put("rstrip", false);
-                t.put("normalized", false);
-                t.put("special", type != GgufVocab.USER_DEFINED);
+                TokenizerJson.addedToken(added, i, v.tokens()[i], type != GgufVocab.USER_DEFINED);
             }
         }
         // Prepend "▁" then replace every space by "▁" (HF's legacy Llama normaliser). A Metaspace

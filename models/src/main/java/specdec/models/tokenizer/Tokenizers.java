@@ -91,16 +91,7 @@ public final class Tokenizers {
         ArrayNode added = root.putArray("added_tokens");
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (e.getKey().equals("<|endoftext|>")) {
-                ObjectNode t = added.addObject();
-                t.put("id", e.getValue().asInt());
-                t.put("content", e.getKey());
-                t.put("single_word", false);
-                t.put("lstrip", false);
-                t.put("rstrip", false);
-                t.put("normalized", false);
-                t.put("special", true);
-            }
+            if (e.getKey().equals("<|endoftext|>")) TokenizerJson.addedToken(added, e.getValue().asInt(), e.getKey(), true);
         }
         root.putNull("normalizer");
         root.set("pre_tokenizer", byteLevel(false));
