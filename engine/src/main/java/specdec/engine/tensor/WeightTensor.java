@@ -14,15 +14,19 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     protected final MemorySegment segment;
     protected final int rows;
     protected final int cols;
+    private final MemorySegment[] rowSegments;
 
     protected WeightTensor(String name, MemorySegment segment, int rows, int cols) {
         this.name = name;
         this.segment = segment;
         this.rows = rows;
         this.cols = cols;
-        if (segment.byteSize() != (long) rows * cols * dtype().bytes()) {
+        long rowBytes = (long) cols * dtype().bytes();
+        if (segment.byteSize() != rows * rowBytes) {
             throw new IllegalArgumentException(name + ": segment of " + segment.byteSize() + " bytes does not hold [" + rows + ", " + cols + "] " + dtype());
         }
+        this.rowSegments = new MemorySegment[rows];
+        for (int r = 0; r < rows; r++) rowSegments[r] = segment.asSlice(r * rowBytes, rowBytes);
     }
 
     /** Wraps a segment of {@code dtype} as a [rows, cols] weight. */
@@ -57,6 +61,15 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
         return segment;
     }
 
+    /**
+     * Row {@code j} as its own segment. The kernels index rows through these: with a small
+     * segment per row the JIT hoists the bounds checks out of the dot-product loop, which a long
+     * offset into the whole tensor does not get; making them once avoids a slice per row per call.
+     */
+    protected final MemorySegment row(int j) {
+        return rowSegments[j];
+    }
+
     /** Element {@code index} in row-major order. */
     public abstract float get(long index);
 
@@ -72,21 +85,31 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     /** dot(row j, x[xOff .. xOff + cols)). */
     protected abstract float dot1(int row, float[] x, int xOff);
 
-    /** Four dot products of row j with four inputs {@code xStride} apart; results {@code outStride} apart. */
-    protected abstract void dot4(int row, float[] x, int xOff, int xStride, float[] out, int outOff, int outStride);
+    /**
+     * Dot products of row {@code row} with inputs t0 .. t0 + 3 (indices past T - 1 repeat row T - 1,
+     * so one unrolled kernel serves 2 to 4 inputs); results for t < T go to out[t * os + j].
+     * Each input keeps its own accumulator, summed in the order dot1 uses.
+     */
+    protected abstract void dot4(int row, float[] x, int xs, int t0, int T, float[] out, int os, int j);
+
+    /** As {@link #dot4} for inputs t0 .. t0 + 7. */
+    protected abstract void dot8(int row, float[] x, int xs, int t0, int T, float[] out, int os, int j);
 
     /**
      * out[t * outStride + j] = sum_i W[j, i] * x[t * xStride + i] for t < T and j in [j0, j1).
-     * Each weight row is fetched from memory once and applied to all T inputs while cached.
+     * Each weight row is read once and applied to up to eight inputs in the same pass, so a
+     * K + 1-token verification streams the weights once, like a one-token step.
      */
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
         for (int j = j0; j < j1; j++) {
-            int t = 0;
-            for (; t + 4 <= T; t += 4) {
-                dot4(j, x, t * xStride, xStride, out, t * outStride + j, outStride);
+            if (T == 1) {
+                out[j] = dot1(j, x, 0);
+                continue;
             }
-            for (; t < T; t++) {
-                out[t * outStride + j] = dot1(j, x, t * xStride);
+            for (int t0 = 0; t0 < T; t0 += 8) {
+                if (T - t0 == 1) out[t0 * outStride + j] = dot1(j, x, t0 * xStride);
+                else if (T - t0 <= 4) dot4(j, x, xStride, t0, T, out, outStride, j);
+                else dot8(j, x, xStride, t0, T, out, outStride, j);
             }
         }
     }

@@ -63,6 +63,27 @@ class WeightMatmulTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dtypes")
+    void everyBlockSizeGivesTheSameBitsAsOneRowAtATime(DType dtype) {
+        Random rng = new Random(8);
+        int rows = 9, cols = 70;
+        WeightTensor w = TestWeights.of(dtype, rows, cols, TestWeights.gaussian(rng, rows * cols, 0.5));
+        float[] x = TestWeights.gaussian(rng, 11 * cols, 1);
+        for (int T = 1; T <= 11; T++) {
+            float[] block = new float[T * rows];
+            w.matmul(x, cols, T, block, rows, 0, rows);
+            for (int t = 0; t < T; t++) {
+                float[] one = new float[rows];
+                w.matmul(java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), cols, 1, one, rows, 0, rows);
+                for (int j = 0; j < rows; j++) {
+                    assertThat(Float.floatToRawIntBits(block[t * rows + j])).as("T=%d t=%d j=%d", T, t, j)
+                            .isEqualTo(Float.floatToRawIntBits(one[j]));
+                }
+            }
+        }
+    }
+
     static Stream<DType> dtypes() {
         return Stream.of(DType.F32, DType.F16, DType.BF16);
     }
