@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 /** The {@code specdec} command line. */
 @Command(name = "specdec", mixinStandardHelpOptions = true, version = "specdec 0.1.0",
         description = "A Java inference engine for studying speculative decoding.",
-        subcommands = {GenerateCommand.class, DownloadCommand.class, PairsCommand.class, TokenizeCommand.class, DetokenizeCommand.class, ConvertVocabCommand.class, OllamaCommand.class, InitModelCommand.class, InspectCommand.class, ForwardCommand.class, BenchDecodeCommand.class,
+        subcommands = {GenerateCommand.class, DownloadCommand.class, PairsCommand.class, TokenizeCommand.class, DetokenizeCommand.class, ConvertVocabCommand.class, OllamaCommand.class, JmhCommand.class, InitModelCommand.class, InspectCommand.class, ForwardCommand.class, BenchDecodeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,63 @@
+package specdec.bench.jmh;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import specdec.engine.safetensors.Encoders;
+import specdec.engine.tensor.DType;
+import specdec.engine.tensor.WeightTensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/** One weight matrix times T input rows, single thread, per dtype: the kernel behind every forward. */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class MatmulBench {
+    @Param({"F32", "BF16", "F16"})
+    String dtype;
+
+    @Param({"1", "5", "8"})
+    int T;
+
+    /** GPT-2's MLP up-projection, [3072, 768]. */
+    @Param({"3072x768"})
+    String shape;
+
+    WeightTensor w;
+    float[] x, out;
+
+    @Setup
+    public void setup() {
+        String[] s = shape.split("x");
+        int rows = Integer.parseInt(s[0]), cols = Integer.parseInt(s[1]);
+        DType d = DType.valueOf(dtype);
+        MemorySegment seg = Arena.ofAuto().allocate((long) rows * cols * d.bytes(), 64);
+        SplittableRandom rng = new SplittableRandom(1);
+        for (long i = 0; i < (long) rows * cols; i++) Encoders.put(seg, d, i, (float) rng.nextGaussian() * 0.02f);
+        w = WeightTensor.of("w", d, seg, rows, cols);
+        x = new float[8 * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+        out = new float[8 * rows];
+    }
+
+    @Benchmark
+    public float[] matmul() {
+        w.matmul(x, w.cols(), T, out, w.rows(), 0, w.rows());
+        return out;
+    }
+}
