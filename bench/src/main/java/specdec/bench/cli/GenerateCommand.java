@@ -154,7 +154,7 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
                 int[] eos = ignoreEos ? new int[0] : ModelLoader.eosTokenIds(model, target.config());
                 String pairName = pair != null ? pair : draftModel != null ? draft.dir + " -> " + model
                         : draft != null ? "ngram" + draft.ngram + " -> " + model : model.toString();
-                String hash = new BenchmarkConfig(pairName, draft == null ? 0 : k, temperature, topK, topP, maxNewTokens, "ids", seed).hash();
+                String hash = new BenchmarkConfig(pairName, draft == null ? 0 : k, temperature, topK, topP, maxNewTokens, input.prompt != null ? "text" : "ids", seed).hash();
                 GenerationOptions options = new GenerationOptions(maxNewTokens, sampling, seed, eos, hash);
                 run(target, draftModel, prompt, capacity, options);
             } finally {
