@@ -10,6 +10,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import specdec.engine.safetensors.Encoders;
 import specdec.engine.tensor.DType;
@@ -38,6 +39,7 @@ public class MatmulBench {
     @Param({"3072x768"})
     String shape;
 
+    Arena arena;
     WeightTensor w;
     float[] x, out;
 
@@ -46,13 +48,21 @@ public class MatmulBench {
         String[] s = shape.split("x");
         int rows = Integer.parseInt(s[0]), cols = Integer.parseInt(s[1]);
         DType d = DType.valueOf(dtype);
-        MemorySegment seg = Arena.ofAuto().allocate((long) rows * cols * d.bytes(), 64);
+        // a shared arena, as the model's weights and caches use: segments of an automatic arena
+        // measured 10-100x slower in this kernel (their liveness checks stay in the loop)
+        arena = Arena.ofShared();
+        MemorySegment seg = arena.allocate((long) rows * cols * d.bytes(), 64);
         SplittableRandom rng = new SplittableRandom(1);
         for (long i = 0; i < (long) rows * cols; i++) Encoders.put(seg, d, i, (float) rng.nextGaussian() * 0.02f);
         w = WeightTensor.of("w", d, seg, rows, cols);
         x = new float[8 * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
         out = new float[8 * rows];
+    }
+
+    @TearDown
+    public void close() {
+        arena.close();
     }
 
     @Benchmark
