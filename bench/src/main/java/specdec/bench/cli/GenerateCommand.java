@@ -37,7 +37,7 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--pair", description = "A registered draft/target pair (see 'specdec pairs'); offline pairs are created on first use.")
     String pair;
 
-    @Option(names = "--pairs-file", description = "A YAML file of extra pairs (same format as 'specdec pairs' describes).")
+    @Option(names = "--pairs-file", description = "A YAML file of extra pairs, in the format of the built-in models/src/main/resources/specdec/pairs.yaml.")
     Path pairsFile;
 
     private Path model;
