@@ -246,8 +246,8 @@ public final class CpuBackend implements Backend {
         CpuTensor kt = cpu(k), vt = cpu(v);
         int d = c.kvDim();
         long at = (long) pos0 * d * Float.BYTES;
-        MemorySegment.copy(MemorySegment.ofArray(kt.data()), 0, c.keys[layer], at, (long) T * d * Float.BYTES);
-        MemorySegment.copy(MemorySegment.ofArray(vt.data()), 0, c.values[layer], at, (long) T * d * Float.BYTES);
+        MemorySegment.copy(kt.data(), 0, c.keys[layer], ValueLayout.JAVA_FLOAT, at, T * d);
+        MemorySegment.copy(vt.data(), 0, c.values[layer], ValueLayout.JAVA_FLOAT, at, T * d);
     }
 
     @Override
