@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * reproduce autoregressive output exactly.
  */
 public final class Lanes {
-    public static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorShuffle<Float>[] ROTATIONS;
 
     static {

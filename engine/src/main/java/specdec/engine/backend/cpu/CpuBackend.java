@@ -57,10 +57,6 @@ public final class CpuBackend implements Backend {
         return "cpu (" + pool.threads() + " threads, " + F.vectorBitSize() + "-bit vectors)";
     }
 
-    public int threads() {
-        return pool.threads();
-    }
-
     private static CpuTensor cpu(Tensor t) {
         return (CpuTensor) t;
     }
