@@ -31,7 +31,7 @@ public final class F32Weight extends WeightTensor {
         MemorySegment.copy(segment, LE, start * 4, dst, off, len);
     }
 
-    /** One accumulator, summed in the same order as each row of {@link #dot4}: T = 1 and T = K + 1 agree bit for bit. */
+    /** One accumulator, summed as {@link Lanes#sum}: T = 1 and T = K + 1 agree bit for bit. */
     @Override
     protected float dot1(int row, float[] x, int xOff) {
         // a fresh slice here, not row(): for F32 the cached one measured 7x slower (JIT-dependent, see MatmulBench)
@@ -51,10 +51,7 @@ public final class F32Weight extends WeightTensor {
     protected void dot4(int row, float[] x, int xs, int t0, int T, float[] out, int os, int j) {
         MemorySegment r = row(row);
         int last = T - 1;
-        int x0 = Math.min(t0 + 0, last) * xs;
-        int x1 = Math.min(t0 + 1, last) * xs;
-        int x2 = Math.min(t0 + 2, last) * xs;
-        int x3 = Math.min(t0 + 3, last) * xs;
+        int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs, x3 = Math.min(t0 + 3, last) * xs;
         int bound = F.loopBound(cols);
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int i = 0;
@@ -65,7 +62,8 @@ public final class F32Weight extends WeightTensor {
             a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
             a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
         }
-        float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1), s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
+        FloatVector s = Lanes.sum4(a0, a1, a2, a3);
+        float s0 = s.lane(Lanes.P0), s1 = s.lane(Lanes.P1), s2 = s.lane(Lanes.P2), s3 = s.lane(Lanes.P3);
         for (; i < cols; i++) {
             float w = r.get(LE, i * 4L);
             s0 += w * x[x0 + i];
@@ -80,50 +78,68 @@ public final class F32Weight extends WeightTensor {
     }
 
     @Override
-    protected void dot8(int row, float[] x, int xs, int t0, int T, float[] out, int os, int j) {
-        MemorySegment r = row(row);
-        int last = T - 1;
-        int x0 = Math.min(t0 + 0, last) * xs;
-        int x1 = Math.min(t0 + 1, last) * xs;
-        int x2 = Math.min(t0 + 2, last) * xs;
-        int x3 = Math.min(t0 + 3, last) * xs;
-        int x4 = Math.min(t0 + 4, last) * xs;
-        int x5 = Math.min(t0 + 5, last) * xs;
-        int x6 = Math.min(t0 + 6, last) * xs;
-        int x7 = Math.min(t0 + 7, last) * xs;
+    protected void dot2x1(int row, float[] x, int xOff, float[] out, int outOff) {
+        MemorySegment r = row(row), q = row(row + 1);
         int bound = F.loopBound(cols);
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F), a4 = FloatVector.zero(F), a5 = FloatVector.zero(F), a6 = FloatVector.zero(F), a7 = FloatVector.zero(F);
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            FloatVector w = FloatVector.fromMemorySegment(F, r, i * 4L, ByteOrder.LITTLE_ENDIAN);
-            a0 = w.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            a1 = w.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-            a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-            a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
-            a4 = w.fma(FloatVector.fromArray(F, x, x4 + i), a4);
-            a5 = w.fma(FloatVector.fromArray(F, x, x5 + i), a5);
-            a6 = w.fma(FloatVector.fromArray(F, x, x6 + i), a6);
-            a7 = w.fma(FloatVector.fromArray(F, x, x7 + i), a7);
+            FloatVector y = FloatVector.fromArray(F, x, xOff + i);
+            a = FloatVector.fromMemorySegment(F, r, i * 4L, ByteOrder.LITTLE_ENDIAN).fma(y, a);
+            b = FloatVector.fromMemorySegment(F, q, i * 4L, ByteOrder.LITTLE_ENDIAN).fma(y, b);
         }
-        float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1), s2 = Lanes.sum(a2), s3 = Lanes.sum(a3), s4 = Lanes.sum(a4), s5 = Lanes.sum(a5), s6 = Lanes.sum(a6), s7 = Lanes.sum(a7);
+        float s = Lanes.sum(a), u = Lanes.sum(b);
         for (; i < cols; i++) {
-            float w = r.get(LE, i * 4L);
+            s += r.get(LE, i * 4L) * x[xOff + i];
+            u += q.get(LE, i * 4L) * x[xOff + i];
+        }
+        out[outOff] = s;
+        out[outOff + 1] = u;
+    }
+
+    @Override
+    protected void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
+        MemorySegment r = row(row), q = row(row + 1);
+        int last = T - 1;
+        int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs, x3 = Math.min(t0 + 3, last) * xs;
+        int bound = F.loopBound(cols);
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector w = FloatVector.fromMemorySegment(F, r, i * 4L, ByteOrder.LITTLE_ENDIAN), v = FloatVector.fromMemorySegment(F, q, i * 4L, ByteOrder.LITTLE_ENDIAN);
+            FloatVector y = FloatVector.fromArray(F, x, x0 + i);
+            a0 = w.fma(y, a0);
+            b0 = v.fma(y, b0);
+            y = FloatVector.fromArray(F, x, x1 + i);
+            a1 = w.fma(y, a1);
+            b1 = v.fma(y, b1);
+            y = FloatVector.fromArray(F, x, x2 + i);
+            a2 = w.fma(y, a2);
+            b2 = v.fma(y, b2);
+            y = FloatVector.fromArray(F, x, x3 + i);
+            a3 = w.fma(y, a3);
+            b3 = v.fma(y, b3);
+        }
+        FloatVector sa = Lanes.sum4(a0, a1, a2, a3), sb = Lanes.sum4(b0, b1, b2, b3);
+        float s0 = sa.lane(Lanes.P0), s1 = sa.lane(Lanes.P1), s2 = sa.lane(Lanes.P2), s3 = sa.lane(Lanes.P3);
+        float u0 = sb.lane(Lanes.P0), u1 = sb.lane(Lanes.P1), u2 = sb.lane(Lanes.P2), u3 = sb.lane(Lanes.P3);
+        for (; i < cols; i++) {
+            float w = r.get(LE, i * 4L), v = q.get(LE, i * 4L);
             s0 += w * x[x0 + i];
             s1 += w * x[x1 + i];
             s2 += w * x[x2 + i];
             s3 += w * x[x3 + i];
-            s4 += w * x[x4 + i];
-            s5 += w * x[x5 + i];
-            s6 += w * x[x6 + i];
-            s7 += w * x[x7 + i];
+            u0 += v * x[x0 + i];
+            u1 += v * x[x1 + i];
+            u2 += v * x[x2 + i];
+            u3 += v * x[x3 + i];
         }
+        int j = row;
         out[t0 * os + j] = s0;
-        if (t0 + 1 < T) out[(t0 + 1) * os + j] = s1;
-        if (t0 + 2 < T) out[(t0 + 2) * os + j] = s2;
-        if (t0 + 3 < T) out[(t0 + 3) * os + j] = s3;
-        if (t0 + 4 < T) out[(t0 + 4) * os + j] = s4;
-        if (t0 + 5 < T) out[(t0 + 5) * os + j] = s5;
-        if (t0 + 6 < T) out[(t0 + 6) * os + j] = s6;
-        if (t0 + 7 < T) out[(t0 + 7) * os + j] = s7;
+        out[t0 * os + j + 1] = u0;
+        if (t0 + 1 < T) { out[(t0 + 1) * os + j] = s1; out[(t0 + 1) * os + j + 1] = u1; }
+        if (t0 + 2 < T) { out[(t0 + 2) * os + j] = s2; out[(t0 + 2) * os + j + 1] = u2; }
+        if (t0 + 3 < T) { out[(t0 + 3) * os + j] = s3; out[(t0 + 3) * os + j + 1] = u3; }
     }
 }

@@ -88,28 +88,42 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     /**
      * Dot products of row {@code row} with inputs t0 .. t0 + 3 (indices past T - 1 repeat row T - 1,
      * so one unrolled kernel serves 2 to 4 inputs); results for t < T go to out[t * os + j].
-     * Each input keeps its own accumulator, summed in the order dot1 uses.
+     * Each input keeps its own accumulator, summed in the order dot1 uses ({@link Lanes#sum4}).
      */
     protected abstract void dot4(int row, float[] x, int xs, int t0, int T, float[] out, int os, int j);
 
-    /** As {@link #dot4} for inputs t0 .. t0 + 7. */
-    protected abstract void dot8(int row, float[] x, int xs, int t0, int T, float[] out, int os, int j);
+    /**
+     * As {@link #dot4} for rows {@code row} and {@code row + 1} together: each weight vector is
+     * loaded once and each input vector once for both rows, so the loads per multiply-add halve.
+     * Results go to out[t * os + row] and out[t * os + row + 1].
+     */
+    protected abstract void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os);
+
+    /** dot1 of rows {@code row} and {@code row + 1} with one input, as two interleaved chains. */
+    protected abstract void dot2x1(int row, float[] x, int xOff, float[] out, int outOff);
 
     /**
      * out[t * outStride + j] = sum_i W[j, i] * x[t * xStride + i] for t < T and j in [j0, j1).
-     * Each weight row is read once and applied to up to eight inputs in the same pass, so a
-     * K + 1-token verification streams the weights once, like a one-token step.
+     * Weight rows are taken two at a time and applied to four inputs per pass; further passes over
+     * the same two rows find them in L1, so a K + 1-token verification streams the weights from
+     * memory once, like a one-token step.
      */
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
-        for (int j = j0; j < j1; j++) {
-            if (T == 1) {
-                out[j] = dot1(j, x, 0);
-                continue;
+        if (T == 1) {
+            for (int j = j0; j < j1; j++) out[j] = dot1(j, x, 0);
+            return;
+        }
+        int j = j0;
+        for (; j + 1 < j1; j += 2) {
+            for (int t0 = 0; t0 < T; t0 += 4) {
+                if (T - t0 == 1) dot2x1(j, x, t0 * xStride, out, t0 * outStride + j);
+                else dot2x4(j, x, xStride, t0, T, out, outStride);
             }
-            for (int t0 = 0; t0 < T; t0 += 8) {
+        }
+        if (j < j1) {
+            for (int t0 = 0; t0 < T; t0 += 4) {
                 if (T - t0 == 1) out[t0 * outStride + j] = dot1(j, x, t0 * xStride);
-                else if (T - t0 <= 4) dot4(j, x, xStride, t0, T, out, outStride, j);
-                else dot8(j, x, xStride, t0, T, out, outStride, j);
+                else dot4(j, x, xStride, t0, T, out, outStride, j);
             }
         }
     }
