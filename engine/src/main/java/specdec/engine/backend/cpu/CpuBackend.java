@@ -40,6 +40,12 @@ public final class CpuBackend implements Backend {
     private float[][] scores = new float[0][];
     private final WorkerPool.RangeTask attentionTask = this::attentionRange;
 
+    // pointwise arguments (an activation, or SiLU(a) * b when pwFn is null)
+    private Activation pwFn;
+    private float[] pwA, pwB;
+    private int pwCols;
+    private final WorkerPool.RangeTask pointwiseTask = this::pointwiseRange;
+
     private float[] vecScratch = new float[0];
     private float[] cos = new float[0];
     private float[] sin = new float[0];
@@ -322,40 +328,56 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Row by row, so a token's result does not depend on how many rows share the call. */
+    /**
+     * Split into pieces of whole vectors within each row, run on the pool: a piece's bits do not
+     * depend on how many rows share the call, so T = 1 and T = K + 1 agree exactly.
+     */
     @Override
     public void activate(Tensor x, Activation fn, int T) {
         CpuTensor o = cpu(x);
-        float[] a = o.data();
-        int d = o.cols();
-        for (int t = 0; t < T; t++) {
-            int from = t * d, to = from + d;
-            switch (fn) {
-                case GELU_TANH -> geluTanh(a, from, d);
+        pointwise(fn, o.data(), null, o.cols(), T);
+    }
+
+    @Override
+    public void siluMul(Tensor gate, Tensor up, int T) {
+        CpuTensor g = cpu(gate), u = cpu(up);
+        pointwise(null, g.data(), u.data(), g.cols(), T);
+    }
+
+    private static final int PIECE = 512;
+
+    private void pointwise(Activation fn, float[] a, float[] b, int cols, int T) {
+        pwFn = fn;
+        pwA = a;
+        pwB = b;
+        pwCols = cols;
+        int pieces = (cols + PIECE - 1) / PIECE;
+        pool.run(pointwiseTask, T * pieces, 1);
+        pwA = null;
+        pwB = null;
+    }
+
+    private void pointwiseRange(int start, int end, int worker) {
+        int pieces = (pwCols + PIECE - 1) / PIECE;
+        for (int item = start; item < end; item++) {
+            int t = item / pieces, c = item % pieces;
+            int from = t * pwCols + c * PIECE, to = t * pwCols + Math.min(pwCols, (c + 1) * PIECE);
+            float[] a = pwA;
+            if (pwFn == null) {
+                VectorMath.siluMul(a, pwB, from, to);
+                continue;
+            }
+            switch (pwFn) {
+                case GELU_TANH -> VectorMath.geluTanh(a, from, to);
+                case SILU -> VectorMath.silu(a, from, to);
                 case GELU_ERF -> {
                     for (int i = from; i < to; i++) a[i] = ScalarMath.geluErf(a[i]);
                 }
                 case RELU -> {
                     for (int i = from; i < to; i++) a[i] = Math.max(0f, a[i]);
                 }
-                case SILU -> {
-                    for (int i = from; i < to; i++) a[i] = ScalarMath.silu(a[i]);
-                }
             }
         }
-    }
-
-    /** Scalar Math.tanh: the vector TANH's compiled and interpreted forms may differ in the last bit. */
-    private static void geluTanh(float[] a, int off, int n) {
-        for (int i = off; i < off + n; i++) a[i] = ScalarMath.geluTanh(a[i]);
-    }
-
-    @Override
-    public void siluMul(Tensor gate, Tensor up, int T) {
-        CpuTensor g = cpu(gate), u = cpu(up);
-        float[] a = g.data(), b = u.data();
-        int n = T * g.cols();
-        for (int i = 0; i < n; i++) a[i] = ScalarMath.silu(a[i]) * b[i];
     }
 
     @Override
