@@ -43,7 +43,6 @@ public final class BF16Weight extends WeightTensor {
         return ((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    /** One accumulator, summed as {@link Lanes#sum}: T = 1 and T = K + 1 agree bit for bit. */
     @Override
     protected float dot1(int row, float[] x, int xOff) {
         MemorySegment r = row(row);
@@ -53,59 +52,37 @@ public final class BF16Weight extends WeightTensor {
         for (; i < bound; i += F.length()) {
             acc = widen(r, 0, i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        float sum = Lanes.sum(acc);
-        for (; i < cols; i++) sum += Halfs.bf16ToFloat(r.get(LE, i * 2L)) * x[xOff + i];
-        return sum;
+        float tail = 0;
+        for (; i < cols; i++) tail += Halfs.bf16ToFloat(r.get(LE, i * 2L)) * x[xOff + i];
+        return Lanes.sum(acc) + tail;
     }
 
     @Override
-    protected void dot4(int row, float[] x, int xs, int t0, int T, float[] out, int os, int j) {
-        MemorySegment r = row(row);
-        int last = T - 1;
-        int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs, x3 = Math.min(t0 + 3, last) * xs;
+    protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
+        MemorySegment r = row(row), q = row(row + 1), p = row(row + 2), o = row(row + 3);
         int bound = F.loopBound(cols);
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        int i = 0;
-        for (; i < bound; i += F.length()) {
-            FloatVector w = widen(r, 0, i);
-            a0 = w.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            a1 = w.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-            a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-            a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
-        }
-        FloatVector s = Lanes.sum4(a0, a1, a2, a3);
-        float s0 = s.lane(Lanes.P0), s1 = s.lane(Lanes.P1), s2 = s.lane(Lanes.P2), s3 = s.lane(Lanes.P3);
-        for (; i < cols; i++) {
-            float w = Halfs.bf16ToFloat(r.get(LE, i * 2L));
-            s0 += w * x[x0 + i];
-            s1 += w * x[x1 + i];
-            s2 += w * x[x2 + i];
-            s3 += w * x[x3 + i];
-        }
-        out[t0 * os + j] = s0;
-        if (t0 + 1 < T) out[(t0 + 1) * os + j] = s1;
-        if (t0 + 2 < T) out[(t0 + 2) * os + j] = s2;
-        if (t0 + 3 < T) out[(t0 + 3) * os + j] = s3;
-    }
-
-    @Override
-    protected void dot2x1(int row, float[] x, int xOff, float[] out, int outOff) {
-        MemorySegment r = row(row), q = row(row + 1);
-        int bound = F.loopBound(cols);
-        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), d = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) {
             FloatVector y = FloatVector.fromArray(F, x, xOff + i);
             a = widen(r, 0, i).fma(y, a);
             b = widen(q, 0, i).fma(y, b);
+            c = widen(p, 0, i).fma(y, c);
+            d = widen(o, 0, i).fma(y, d);
         }
-        float s = Lanes.sum(a), u = Lanes.sum(b);
+        float ta = 0, tb = 0, tc = 0, td = 0;
         for (; i < cols; i++) {
-            s += Halfs.bf16ToFloat(r.get(LE, i * 2L)) * x[xOff + i];
-            u += Halfs.bf16ToFloat(q.get(LE, i * 2L)) * x[xOff + i];
+            float xi = x[xOff + i];
+            ta += Halfs.bf16ToFloat(r.get(LE, i * 2L)) * xi;
+            tb += Halfs.bf16ToFloat(q.get(LE, i * 2L)) * xi;
+            tc += Halfs.bf16ToFloat(p.get(LE, i * 2L)) * xi;
+            td += Halfs.bf16ToFloat(o.get(LE, i * 2L)) * xi;
         }
-        out[outOff] = s;
-        out[outOff + 1] = u;
+        FloatVector s = Lanes.sum4(a, b, c, d);
+        out[outOff] = s.lane(Lanes.P0) + ta;
+        out[outOff + 1] = s.lane(Lanes.P1) + tb;
+        out[outOff + 2] = s.lane(Lanes.P2) + tc;
+        out[outOff + 3] = s.lane(Lanes.P3) + td;
     }
 
     @Override
@@ -118,8 +95,8 @@ public final class BF16Weight extends WeightTensor {
         FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            FloatVector w = widen(r, 0, i), v = widen(q, 0, i);
-            FloatVector y = FloatVector.fromArray(F, x, x0 + i);
+            FloatVector w = widen(r, 0, i), v = widen(q, 0, i), y;
+            y = FloatVector.fromArray(F, x, x0 + i);
             a0 = w.fma(y, a0);
             b0 = v.fma(y, b0);
             y = FloatVector.fromArray(F, x, x1 + i);
@@ -132,25 +109,25 @@ public final class BF16Weight extends WeightTensor {
             a3 = w.fma(y, a3);
             b3 = v.fma(y, b3);
         }
-        FloatVector sa = Lanes.sum4(a0, a1, a2, a3), sb = Lanes.sum4(b0, b1, b2, b3);
-        float s0 = sa.lane(Lanes.P0), s1 = sa.lane(Lanes.P1), s2 = sa.lane(Lanes.P2), s3 = sa.lane(Lanes.P3);
-        float u0 = sb.lane(Lanes.P0), u1 = sb.lane(Lanes.P1), u2 = sb.lane(Lanes.P2), u3 = sb.lane(Lanes.P3);
+        float c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0;
         for (; i < cols; i++) {
             float w = Halfs.bf16ToFloat(r.get(LE, i * 2L)), v = Halfs.bf16ToFloat(q.get(LE, i * 2L));
-            s0 += w * x[x0 + i];
-            s1 += w * x[x1 + i];
-            s2 += w * x[x2 + i];
-            s3 += w * x[x3 + i];
-            u0 += v * x[x0 + i];
-            u1 += v * x[x1 + i];
-            u2 += v * x[x2 + i];
-            u3 += v * x[x3 + i];
+            c0 += w * x[x0 + i];
+            d0 += v * x[x0 + i];
+            c1 += w * x[x1 + i];
+            d1 += v * x[x1 + i];
+            c2 += w * x[x2 + i];
+            d2 += v * x[x2 + i];
+            c3 += w * x[x3 + i];
+            d3 += v * x[x3 + i];
         }
+        FloatVector sa = Lanes.sum4(a0, a1, a2, a3), sb = Lanes.sum4(b0, b1, b2, b3);
         int j = row;
-        out[t0 * os + j] = s0;
-        out[t0 * os + j + 1] = u0;
-        if (t0 + 1 < T) { out[(t0 + 1) * os + j] = s1; out[(t0 + 1) * os + j + 1] = u1; }
-        if (t0 + 2 < T) { out[(t0 + 2) * os + j] = s2; out[(t0 + 2) * os + j + 1] = u2; }
-        if (t0 + 3 < T) { out[(t0 + 3) * os + j] = s3; out[(t0 + 3) * os + j + 1] = u3; }
+        out[t0 * os + j] = sa.lane(Lanes.P0) + c0;
+        out[t0 * os + j + 1] = sb.lane(Lanes.P0) + d0;
+        if (t0 + 1 < T) { out[(t0 + 1) * os + j] = sa.lane(Lanes.P1) + c1; out[(t0 + 1) * os + j + 1] = sb.lane(Lanes.P1) + d1; }
+        if (t0 + 2 < T) { out[(t0 + 2) * os + j] = sa.lane(Lanes.P2) + c2; out[(t0 + 2) * os + j + 1] = sb.lane(Lanes.P2) + d2; }
+        if (t0 + 3 < T) { out[(t0 + 3) * os + j] = sa.lane(Lanes.P3) + c3; out[(t0 + 3) * os + j + 1] = sb.lane(Lanes.P3) + d3; }
     }
+
 }

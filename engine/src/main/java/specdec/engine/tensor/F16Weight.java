@@ -55,7 +55,6 @@ public final class F16Weight extends WeightTensor {
         return finite.blend(special, em.compare(VectorOperators.GE, 0x7c00)).or(sign).reinterpretAsFloats();
     }
 
-    /** One accumulator, summed as {@link Lanes#sum}: T = 1 and T = K + 1 agree bit for bit. */
     @Override
     protected float dot1(int row, float[] x, int xOff) {
         MemorySegment r = row(row);
@@ -65,13 +64,27 @@ public final class F16Weight extends WeightTensor {
         for (; i < bound; i += F.length()) {
             acc = widen(r, 0, i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        float sum = Lanes.sum(acc);
-        for (; i < cols; i++) sum += Halfs.f16ToFloat(r.get(LE, i * 2L)) * x[xOff + i];
-        return sum;
+        float tail = 0;
+        for (; i < cols; i++) tail += Halfs.f16ToFloat(r.get(LE, i * 2L)) * x[xOff + i];
+        return Lanes.sum(acc) + tail;
+    }
+
+    // The half-float widening is large enough that two or four of them in one loop outgrow what
+    // C2 compiles into registers (the vectors get boxed: measured 10x slower in MatmulBench), so
+    // the multi-row kernels run one row per pass; the rows stay in L1 between passes.
+
+    @Override
+    protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
+        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
     }
 
     @Override
-    protected void dot4(int row, float[] x, int xs, int t0, int T, float[] out, int os, int j) {
+    protected void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
+        dot1x4(row, x, xs, t0, T, out, os);
+        dot1x4(row + 1, x, xs, t0, T, out, os);
+    }
+
+    private void dot1x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
         MemorySegment r = row(row);
         int last = T - 1;
         int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs, x3 = Math.min(t0 + 3, last) * xs;
@@ -85,34 +98,18 @@ public final class F16Weight extends WeightTensor {
             a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
             a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
         }
-        FloatVector s = Lanes.sum4(a0, a1, a2, a3);
-        float s0 = s.lane(Lanes.P0), s1 = s.lane(Lanes.P1), s2 = s.lane(Lanes.P2), s3 = s.lane(Lanes.P3);
+        float c0 = 0, c1 = 0, c2 = 0, c3 = 0;
         for (; i < cols; i++) {
             float w = Halfs.f16ToFloat(r.get(LE, i * 2L));
-            s0 += w * x[x0 + i];
-            s1 += w * x[x1 + i];
-            s2 += w * x[x2 + i];
-            s3 += w * x[x3 + i];
+            c0 += w * x[x0 + i];
+            c1 += w * x[x1 + i];
+            c2 += w * x[x2 + i];
+            c3 += w * x[x3 + i];
         }
-        out[t0 * os + j] = s0;
-        if (t0 + 1 < T) out[(t0 + 1) * os + j] = s1;
-        if (t0 + 2 < T) out[(t0 + 2) * os + j] = s2;
-        if (t0 + 3 < T) out[(t0 + 3) * os + j] = s3;
-    }
-
-    @Override
-    protected void dot2x1(int row, float[] x, int xOff, float[] out, int outOff) {
-        out[outOff] = dot1(row, x, xOff);
-        out[outOff + 1] = dot1(row + 1, x, xOff);
-    }
-
-    /**
-     * Two single-row passes: with the half-float widening twice in one loop the method outgrows
-     * what C2 inlines whole, and its vectors get boxed (measured 10x slower in MatmulBench).
-     */
-    @Override
-    protected void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
-        dot4(row, x, xs, t0, T, out, os, row);
-        dot4(row + 1, x, xs, t0, T, out, os, row + 1);
+        FloatVector s = Lanes.sum4(a0, a1, a2, a3);
+        out[t0 * os + row] = s.lane(Lanes.P0) + c0;
+        if (t0 + 1 < T) out[(t0 + 1) * os + row] = s.lane(Lanes.P1) + c1;
+        if (t0 + 2 < T) out[(t0 + 2) * os + row] = s.lane(Lanes.P2) + c2;
+        if (t0 + 3 < T) out[(t0 + 3) * os + row] = s.lane(Lanes.P3) + c3;
     }
 }

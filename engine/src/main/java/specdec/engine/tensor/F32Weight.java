@@ -1,6 +1,7 @@
 package specdec.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -10,6 +11,7 @@ import java.nio.ByteOrder;
 /** float32 weights. */
 public final class F32Weight extends WeightTensor {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final ValueLayout.OfFloat LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     F32Weight(String name, MemorySegment segment, int rows, int cols) {
@@ -31,70 +33,52 @@ public final class F32Weight extends WeightTensor {
         MemorySegment.copy(segment, LE, start * 4, dst, off, len);
     }
 
-    /** One accumulator, summed as {@link Lanes#sum}: T = 1 and T = K + 1 agree bit for bit. */
+    /** Sixteen (one vector of) floats from element i of a row. */
+    static FloatVector load(MemorySegment seg, int i) {
+        return IntVector.fromMemorySegment(I, seg, i * 4L, ByteOrder.LITTLE_ENDIAN).reinterpretAsFloats();
+    }
+
+    /** The scalar tail of a row's dot product, from element i on. */
+    private float tail(MemorySegment r, float[] x, int xOff, int i) {
+        float t = 0;
+        for (; i < cols; i++) t += r.get(LE, i * 4L) * x[xOff + i];
+        return t;
+    }
+
     @Override
     protected float dot1(int row, float[] x, int xOff) {
-        // a fresh slice here, not row(): for F32 the cached one measured 7x slower (JIT-dependent, see MatmulBench)
-        MemorySegment r = segment.asSlice((long) row * cols * 4, cols * 4L);
+        MemorySegment r = row(row);
         int bound = F.loopBound(cols);
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            acc = FloatVector.fromMemorySegment(F, r, i * 4L, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+            acc = load(r, i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        float sum = Lanes.sum(acc);
-        for (; i < cols; i++) sum += r.get(LE, i * 4L) * x[xOff + i];
-        return sum;
+        float tail = 0;
+        for (; i < cols; i++) tail += r.get(LE, i * 4L) * x[xOff + i];
+        return Lanes.sum(acc) + tail;
     }
 
     @Override
-    protected void dot4(int row, float[] x, int xs, int t0, int T, float[] out, int os, int j) {
-        MemorySegment r = row(row);
-        int last = T - 1;
-        int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs, x3 = Math.min(t0 + 3, last) * xs;
+    protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
+        MemorySegment r = row(row), q = row(row + 1), p = row(row + 2), o = row(row + 3);
         int bound = F.loopBound(cols);
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        int i = 0;
-        for (; i < bound; i += F.length()) {
-            FloatVector w = FloatVector.fromMemorySegment(F, r, i * 4L, ByteOrder.LITTLE_ENDIAN);
-            a0 = w.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            a1 = w.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-            a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-            a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
-        }
-        FloatVector s = Lanes.sum4(a0, a1, a2, a3);
-        float s0 = s.lane(Lanes.P0), s1 = s.lane(Lanes.P1), s2 = s.lane(Lanes.P2), s3 = s.lane(Lanes.P3);
-        for (; i < cols; i++) {
-            float w = r.get(LE, i * 4L);
-            s0 += w * x[x0 + i];
-            s1 += w * x[x1 + i];
-            s2 += w * x[x2 + i];
-            s3 += w * x[x3 + i];
-        }
-        out[t0 * os + j] = s0;
-        if (t0 + 1 < T) out[(t0 + 1) * os + j] = s1;
-        if (t0 + 2 < T) out[(t0 + 2) * os + j] = s2;
-        if (t0 + 3 < T) out[(t0 + 3) * os + j] = s3;
-    }
-
-    @Override
-    protected void dot2x1(int row, float[] x, int xOff, float[] out, int outOff) {
-        MemorySegment r = row(row), q = row(row + 1);
-        int bound = F.loopBound(cols);
-        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), d = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) {
             FloatVector y = FloatVector.fromArray(F, x, xOff + i);
-            a = FloatVector.fromMemorySegment(F, r, i * 4L, ByteOrder.LITTLE_ENDIAN).fma(y, a);
-            b = FloatVector.fromMemorySegment(F, q, i * 4L, ByteOrder.LITTLE_ENDIAN).fma(y, b);
+            FloatVector w0 = load(r, i), w1 = load(q, i), w2 = load(p, i), w3 = load(o, i);
+            a = w0.fma(y, a);
+            b = w1.fma(y, b);
+            c = w2.fma(y, c);
+            d = w3.fma(y, d);
         }
-        float s = Lanes.sum(a), u = Lanes.sum(b);
-        for (; i < cols; i++) {
-            s += r.get(LE, i * 4L) * x[xOff + i];
-            u += q.get(LE, i * 4L) * x[xOff + i];
-        }
-        out[outOff] = s;
-        out[outOff + 1] = u;
+        float ta = tail(r, x, xOff, i), tb = tail(q, x, xOff, i), tc = tail(p, x, xOff, i), td = tail(o, x, xOff, i);
+        FloatVector s = Lanes.sum4(a, b, c, d);
+        out[outOff] = s.lane(Lanes.P0) + ta;
+        out[outOff + 1] = s.lane(Lanes.P1) + tb;
+        out[outOff + 2] = s.lane(Lanes.P2) + tc;
+        out[outOff + 3] = s.lane(Lanes.P3) + td;
     }
 
     @Override
@@ -107,8 +91,8 @@ public final class F32Weight extends WeightTensor {
         FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            FloatVector w = FloatVector.fromMemorySegment(F, r, i * 4L, ByteOrder.LITTLE_ENDIAN), v = FloatVector.fromMemorySegment(F, q, i * 4L, ByteOrder.LITTLE_ENDIAN);
-            FloatVector y = FloatVector.fromArray(F, x, x0 + i);
+            FloatVector w = load(r, i), v = load(q, i), y;
+            y = FloatVector.fromArray(F, x, x0 + i);
             a0 = w.fma(y, a0);
             b0 = v.fma(y, b0);
             y = FloatVector.fromArray(F, x, x1 + i);
@@ -121,25 +105,25 @@ public final class F32Weight extends WeightTensor {
             a3 = w.fma(y, a3);
             b3 = v.fma(y, b3);
         }
-        FloatVector sa = Lanes.sum4(a0, a1, a2, a3), sb = Lanes.sum4(b0, b1, b2, b3);
-        float s0 = sa.lane(Lanes.P0), s1 = sa.lane(Lanes.P1), s2 = sa.lane(Lanes.P2), s3 = sa.lane(Lanes.P3);
-        float u0 = sb.lane(Lanes.P0), u1 = sb.lane(Lanes.P1), u2 = sb.lane(Lanes.P2), u3 = sb.lane(Lanes.P3);
+        float c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0;
         for (; i < cols; i++) {
             float w = r.get(LE, i * 4L), v = q.get(LE, i * 4L);
-            s0 += w * x[x0 + i];
-            s1 += w * x[x1 + i];
-            s2 += w * x[x2 + i];
-            s3 += w * x[x3 + i];
-            u0 += v * x[x0 + i];
-            u1 += v * x[x1 + i];
-            u2 += v * x[x2 + i];
-            u3 += v * x[x3 + i];
+            c0 += w * x[x0 + i];
+            d0 += v * x[x0 + i];
+            c1 += w * x[x1 + i];
+            d1 += v * x[x1 + i];
+            c2 += w * x[x2 + i];
+            d2 += v * x[x2 + i];
+            c3 += w * x[x3 + i];
+            d3 += v * x[x3 + i];
         }
+        FloatVector sa = Lanes.sum4(a0, a1, a2, a3), sb = Lanes.sum4(b0, b1, b2, b3);
         int j = row;
-        out[t0 * os + j] = s0;
-        out[t0 * os + j + 1] = u0;
-        if (t0 + 1 < T) { out[(t0 + 1) * os + j] = s1; out[(t0 + 1) * os + j + 1] = u1; }
-        if (t0 + 2 < T) { out[(t0 + 2) * os + j] = s2; out[(t0 + 2) * os + j + 1] = u2; }
-        if (t0 + 3 < T) { out[(t0 + 3) * os + j] = s3; out[(t0 + 3) * os + j + 1] = u3; }
+        out[t0 * os + j] = sa.lane(Lanes.P0) + c0;
+        out[t0 * os + j + 1] = sb.lane(Lanes.P0) + d0;
+        if (t0 + 1 < T) { out[(t0 + 1) * os + j] = sa.lane(Lanes.P1) + c1; out[(t0 + 1) * os + j + 1] = sb.lane(Lanes.P1) + d1; }
+        if (t0 + 2 < T) { out[(t0 + 2) * os + j] = sa.lane(Lanes.P2) + c2; out[(t0 + 2) * os + j + 1] = sb.lane(Lanes.P2) + d2; }
+        if (t0 + 3 < T) { out[(t0 + 3) * os + j] = sa.lane(Lanes.P3) + c3; out[(t0 + 3) * os + j + 1] = sb.lane(Lanes.P3) + d3; }
     }
+
 }

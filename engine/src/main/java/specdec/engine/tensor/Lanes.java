@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * operations, and few enough nodes that the JIT inlines it into the kernels whole.
  */
 public final class Lanes {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final int N = F.length();
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int N = F.length();
 
     // level k adds lanes h = N >> k apart; a constant per level lets C2 emit one permute each
     private static final VectorShuffle<Float> SWAP1 = swap(N >> 1), SWAP2 = swap(N >> 2), SWAP3 = swap(N >> 3), SWAP4 = swap(N >> 4), SWAP5 = swap(N >> 5);

@@ -82,49 +82,42 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
         return of(name + "[" + from + ":" + (from + count) + "]", dtype(), segment.asSlice(from * rowBytes, count * rowBytes), count, cols);
     }
 
-    /** dot(row j, x[xOff .. xOff + cols)). */
+    /** dot(row j, x[xOff .. xOff + cols)): one accumulator, lanes summed by {@link Lanes#sum}, then the tail. */
     protected abstract float dot1(int row, float[] x, int xOff);
 
-    /**
-     * Dot products of row {@code row} with inputs t0 .. t0 + 3 (indices past T - 1 repeat row T - 1,
-     * so one unrolled kernel serves 2 to 4 inputs); results for t < T go to out[t * os + j].
-     * Each input keeps its own accumulator, summed in the order dot1 uses ({@link Lanes#sum4}).
-     */
-    protected abstract void dot4(int row, float[] x, int xs, int t0, int T, float[] out, int os, int j);
+    /** dot1 of rows {@code row} .. {@code row + 3} with one input: four independent chains, results to out[outOff ..]. */
+    protected abstract void dot4x1(int row, float[] x, int xOff, float[] out, int outOff);
 
     /**
-     * As {@link #dot4} for rows {@code row} and {@code row + 1} together: each weight vector is
-     * loaded once and each input vector once for both rows, so the loads per multiply-add halve.
-     * Results go to out[t * os + row] and out[t * os + row + 1].
+     * Rows {@code row} and {@code row + 1} with inputs t0 .. t0 + 3 (indices past T - 1 repeat
+     * input T - 1): each weight vector and each input vector is loaded once per step for all
+     * eight products. Results for t < T go to out[t * os + row] and out[t * os + row + 1], each
+     * summed in dot1's order ({@link Lanes#sum4}).
      */
     protected abstract void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os);
 
-    /** dot1 of rows {@code row} and {@code row + 1} with one input, as two interleaved chains. */
-    protected abstract void dot2x1(int row, float[] x, int xOff, float[] out, int outOff);
-
     /**
      * out[t * outStride + j] = sum_i W[j, i] * x[t * xStride + i] for t < T and j in [j0, j1).
-     * Weight rows are taken two at a time and applied to four inputs per pass; further passes over
-     * the same two rows find them in L1, so a K + 1-token verification streams the weights from
-     * memory once, like a one-token step.
+     * Rows go four at a time: groups of four inputs take two 2x4 blocks, the one to three inputs
+     * left take one four-row pass each, so every weight vector costs exactly T multiply-adds,
+     * and the passes after the first find the four rows in L1. A K + 1-token verification thus
+     * streams the weights from memory once, like a one-token step, and every result is the same
+     * bits whatever T is.
      */
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
-        if (T == 1) {
-            for (int j = j0; j < j1; j++) out[j] = dot1(j, x, 0);
-            return;
-        }
         int j = j0;
-        for (; j + 1 < j1; j += 2) {
-            for (int t0 = 0; t0 < T; t0 += 4) {
-                if (T - t0 == 1) dot2x1(j, x, t0 * xStride, out, t0 * outStride + j);
-                else dot2x4(j, x, xStride, t0, T, out, outStride);
+        for (; j + 3 < j1; j += 4) {
+            int blocks = T & ~3;
+            // the one-input passes first: they stream the four rows from memory at one-token speed,
+            // and the heavier four-input passes then find them in L1
+            for (int t = blocks; t < T; t++) dot4x1(j, x, t * xStride, out, t * outStride + j);
+            for (int t0 = 0; t0 < blocks; t0 += 4) {
+                dot2x4(j, x, xStride, t0, T, out, outStride);
+                dot2x4(j + 2, x, xStride, t0, T, out, outStride);
             }
         }
-        if (j < j1) {
-            for (int t0 = 0; t0 < T; t0 += 4) {
-                if (T - t0 == 1) out[t0 * outStride + j] = dot1(j, x, t0 * xStride);
-                else dot4(j, x, xStride, t0, T, out, outStride, j);
-            }
+        for (; j < j1; j++) {
+            for (int t = 0; t < T; t++) out[t * outStride + j] = dot1(j, x, t * xStride);
         }
     }
 

@@ -106,7 +106,8 @@ public final class CpuBackend implements Backend {
         mmW = w;
         mmT = T;
         int n = w.rows();
-        pool.run(matmulTask, n, pool.grainFor(n, 16));
+        // whole groups of four rows per piece, as the kernels take them
+        pool.run(matmulTask, n, (pool.grainFor(n, 16) + 3) & ~3);
         mmIn = null;
         mmOut = null;
         mmW = null;
