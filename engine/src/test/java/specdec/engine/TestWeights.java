@@ -2,6 +2,7 @@ package specdec.engine;
 
 import specdec.engine.safetensors.Encoders;
 import specdec.engine.tensor.DType;
+import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
 
 import java.lang.foreign.Arena;
@@ -13,6 +14,7 @@ public final class TestWeights {
     private TestWeights() {}
 
     public static WeightTensor of(DType dtype, int rows, int cols, float[] values) {
+        if (dtype.isQuantized()) return Quantize.of(of(DType.F32, rows, cols, values), dtype, Arena.ofAuto());
         MemorySegment seg = Arena.ofAuto().allocate((long) rows * cols * dtype.bytes(), 64);
         Encoders.encode(values, dtype, seg);
         return WeightTensor.of("w", dtype, seg, rows, cols);

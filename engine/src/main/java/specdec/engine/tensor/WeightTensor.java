@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  * memory-mapped file. Each dtype subclass brings its own vectorised dot products; the row
  * loop and register blocking over T inputs live here.
  */
-public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weight {
+public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weight, Q8Weight, Q4Weight {
     protected final String name;
     protected final MemorySegment segment;
     protected final int rows;
@@ -21,7 +21,10 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
         this.segment = segment;
         this.rows = rows;
         this.cols = cols;
-        long rowBytes = (long) cols * dtype().bytes();
+        long rowBytes = dtype().rowBytes(cols);
+        if (dtype().isQuantized() && cols % DType.BLOCK != 0) {
+            throw new IllegalArgumentException(name + ": " + cols + " columns are not whole blocks of " + DType.BLOCK);
+        }
         if (segment.byteSize() != rows * rowBytes) {
             throw new IllegalArgumentException(name + ": segment of " + segment.byteSize() + " bytes does not hold [" + rows + ", " + cols + "] " + dtype());
         }
@@ -35,6 +38,8 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
             case F32 -> new F32Weight(name, segment, rows, cols);
             case F16 -> new F16Weight(name, segment, rows, cols);
             case BF16 -> new BF16Weight(name, segment, rows, cols);
+            case Q8_0 -> new Q8Weight(name, segment, rows, cols);
+            case Q4_0 -> new Q4Weight(name, segment, rows, cols);
             default -> throw new SpecdecException("tensor '" + name + "' has dtype " + dtype + "; weights must be F32, F16 or BF16");
         };
     }
@@ -78,7 +83,7 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
 
     /** The rows [from, from + count) as a weight of their own (a view, no copy). */
     public WeightTensor rowSlice(int from, int count) {
-        long rowBytes = (long) cols * dtype().bytes();
+        long rowBytes = dtype().rowBytes(cols);
         return of(name + "[" + from + ":" + (from + count) + "]", dtype(), segment.asSlice(from * rowBytes, count * rowBytes), count, cols);
     }
 

@@ -16,8 +16,9 @@ class WeightMatmulTest {
 
     static Stream<Arguments> cases() {
         Stream.Builder<Arguments> b = Stream.builder();
-        for (DType d : new DType[] {DType.F32, DType.F16, DType.BF16}) {
-            for (int cols : new int[] {1, 7, 16, 33, 64, 100, 768}) {
+        for (DType d : new DType[] {DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0}) {
+            int[] widths = d.isQuantized() ? new int[] {32, 64, 96, 768} : new int[] {1, 7, 16, 33, 64, 100, 768};
+            for (int cols : widths) {
                 for (int T : new int[] {1, 2, 3, 4, 5, 8, 9}) b.add(Arguments.of(d, cols, T));
             }
         }
@@ -52,14 +53,18 @@ class WeightMatmulTest {
     @MethodSource("dtypes")
     void partialRowRangeLeavesOthersUntouched(DType dtype) {
         Random rng = new Random(5);
-        WeightTensor w = TestWeights.of(dtype, 10, 40, TestWeights.gaussian(rng, 400, 1));
-        float[] x = TestWeights.gaussian(rng, 40, 1);
-        float[] out = new float[10];
-        java.util.Arrays.fill(out, 42f);
-        w.matmul(x, 40, 1, out, 10, 3, 6);
-        for (int j = 0; j < 10; j++) {
-            if (j < 3 || j >= 6) assertThat(out[j]).isEqualTo(42f);
-            else assertThat(out[j]).isNotEqualTo(42f);
+        WeightTensor w = TestWeights.of(dtype, 10, 64, TestWeights.gaussian(rng, 640, 1));
+        for (int T : new int[] {1, 5}) {
+            float[] x = TestWeights.gaussian(rng, T * 64, 1);
+            float[] out = new float[T * 10];
+            java.util.Arrays.fill(out, 42f);
+            w.matmul(x, 64, T, out, 10, 3, 9);
+            for (int t = 0; t < T; t++) {
+                for (int j = 0; j < 10; j++) {
+                    if (j < 3 || j >= 9) assertThat(out[t * 10 + j]).isEqualTo(42f);
+                    else assertThat(out[t * 10 + j]).isNotEqualTo(42f);
+                }
+            }
         }
     }
 
@@ -67,7 +72,7 @@ class WeightMatmulTest {
     @MethodSource("dtypes")
     void everyBlockSizeGivesTheSameBitsAsOneRowAtATime(DType dtype) {
         Random rng = new Random(8);
-        int rows = 9, cols = 70;
+        int rows = 9, cols = dtype.isQuantized() ? 96 : 70;
         WeightTensor w = TestWeights.of(dtype, rows, cols, TestWeights.gaussian(rng, rows * cols, 0.5));
         float[] x = TestWeights.gaussian(rng, 11 * cols, 1);
         for (int T = 1; T <= 11; T++) {
@@ -85,6 +90,6 @@ class WeightMatmulTest {
     }
 
     static Stream<DType> dtypes() {
-        return Stream.of(DType.F32, DType.F16, DType.BF16);
+        return Stream.of(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0);
     }
 }

@@ -1,0 +1,137 @@
+package specdec.engine.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Q4_0 weights, llama.cpp's layout: per 32 weights an f16 scale d and 16 bytes; byte k holds
+ * weight k in its low nibble and weight k + 16 in its high one, each stored as q + 8, so weight
+ * = d * (nibble - 8). Dequantised lane-wise, then used as float weights are.
+ */
+public final class Q4Weight extends WeightTensor {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int N = F.length();
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, N * 8)));
+    private static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int BLOCK_BYTES = 18;
+
+    Q4Weight(String name, MemorySegment segment, int rows, int cols) {
+        super(name, segment, rows, cols);
+        Quantize.requireVectorWidth(name);
+    }
+
+    @Override
+    public DType dtype() {
+        return DType.Q4_0;
+    }
+
+    @Override
+    public float get(long index) {
+        long block = index / DType.BLOCK;
+        int k = (int) (index % DType.BLOCK);
+        long base = block * BLOCK_BYTES;
+        int packed = segment.get(ValueLayout.JAVA_BYTE, base + 2 + (k & 15)) & 0xff;
+        int q = (k < 16 ? packed & 15 : packed >>> 4) - 8;
+        return Halfs.f16ToFloat(segment.get(LE, base)) * q;
+    }
+
+    @Override
+    public void decode(long start, float[] dst, int off, int len) {
+        for (int i = 0; i < len; i++) dst[off + i] = get(start + i);
+    }
+
+    private static ByteVector packed(MemorySegment seg, long base, int h) {
+        return ByteVector.fromMemorySegment(B, seg, base + 2 + h, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Weights h .. h + N of the block (low nibbles of bytes h ..), as floats. */
+    private static FloatVector low(MemorySegment seg, long base, int h) {
+        return (FloatVector) packed(seg, base, h).and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Weights 16 + h .. 16 + h + N (high nibbles of bytes h ..), as floats. */
+    private static FloatVector high(MemorySegment seg, long base, int h) {
+        return (FloatVector) packed(seg, base, h).lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    @Override
+    protected float dot1(int row, float[] x, int xOff) {
+        MemorySegment r = row(row);
+        int blocks = cols / DType.BLOCK;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long base = b * 18L;
+            int xb = b * DType.BLOCK;
+            float d = Halfs.f16ToFloat(r.get(LE, base));
+            for (int h = 0; h < 16; h += N) {
+                FloatVector w00 = low(r, base, h).mul(d);
+                FloatVector y00 = FloatVector.fromArray(F, x, xOff + xb + h);
+                acc = w00.fma(y00, acc);
+                FloatVector w10 = high(r, base, h).mul(d);
+                FloatVector y10 = FloatVector.fromArray(F, x, xOff + xb + 16 + h);
+                acc = w10.fma(y10, acc);
+            }
+        }
+        return Lanes.sum(acc);
+    }
+
+    // Unpacking nibbles for four rows (or two rows by four inputs) in one loop outgrows what C2
+    // keeps in registers, and the boxed vectors measured 6x slower; so one row per pass here,
+    // the rows staying in L1 between passes.
+
+    @Override
+    protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
+        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
+    }
+
+    @Override
+    protected void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
+        dot1x4(row, x, xs, t0, T, out, os);
+        dot1x4(row + 1, x, xs, t0, T, out, os);
+    }
+
+    private void dot1x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
+        MemorySegment r = row(row);
+        int last = T - 1;
+        int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs, x3 = Math.min(t0 + 3, last) * xs;
+        int blocks = cols / DType.BLOCK;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long base = b * 18L;
+            int xb = b * DType.BLOCK;
+            float da = Halfs.f16ToFloat(r.get(LE, base));
+            for (int h = 0; h < 16; h += N) {
+                FloatVector w00 = low(r, base, h).mul(da);
+                FloatVector y00 = FloatVector.fromArray(F, x, x0 + xb + h);
+                a0 = w00.fma(y00, a0);
+                FloatVector y01 = FloatVector.fromArray(F, x, x1 + xb + h);
+                a1 = w00.fma(y01, a1);
+                FloatVector y02 = FloatVector.fromArray(F, x, x2 + xb + h);
+                a2 = w00.fma(y02, a2);
+                FloatVector y03 = FloatVector.fromArray(F, x, x3 + xb + h);
+                a3 = w00.fma(y03, a3);
+                FloatVector w10 = high(r, base, h).mul(da);
+                FloatVector y10 = FloatVector.fromArray(F, x, x0 + xb + 16 + h);
+                a0 = w10.fma(y10, a0);
+                FloatVector y11 = FloatVector.fromArray(F, x, x1 + xb + 16 + h);
+                a1 = w10.fma(y11, a1);
+                FloatVector y12 = FloatVector.fromArray(F, x, x2 + xb + 16 + h);
+                a2 = w10.fma(y12, a2);
+                FloatVector y13 = FloatVector.fromArray(F, x, x3 + xb + 16 + h);
+                a3 = w10.fma(y13, a3);
+            }
+        }
+        FloatVector s = Lanes.sum4(a0, a1, a2, a3);
+        out[t0 * os + row] = s.lane(Lanes.P0);
+        if (t0 + 1 < T) out[(t0 + 1) * os + row] = s.lane(Lanes.P1);
+        if (t0 + 2 < T) out[(t0 + 2) * os + row] = s.lane(Lanes.P2);
+        if (t0 + 3 < T) out[(t0 + 3) * os + row] = s.lane(Lanes.P3);
+    }
+}
