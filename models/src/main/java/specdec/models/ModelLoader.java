@@ -3,12 +3,14 @@ package specdec.models;
 import specdec.engine.SpecdecException;
 import specdec.engine.backend.Backend;
 import specdec.engine.safetensors.Checkpoint;
+import specdec.engine.tensor.DType;
 import specdec.models.gpt2.Gpt2Config;
 import specdec.models.gpt2.Gpt2Model;
 import specdec.models.llama.LlamaConfig;
 import specdec.models.llama.LlamaModel;
 
 import java.nio.file.Files;
+
 import java.nio.file.Path;
 
 /** Reads a model directory (config.json + safetensors) into the architecture config.json names. */
@@ -39,13 +41,18 @@ public final class ModelLoader {
     }
 
     public static TransformerModel load(Path dir, Backend backend) {
+        return load(dir, backend, null);
+    }
+
+    /** As {@link #load(Path, Backend)}, converting the matrices to {@code quantization} (Q8_0, Q4_0, F32, F16, BF16; null: as stored). */
+    public static TransformerModel load(Path dir, Backend backend, DType quantization) {
         ModelConfig config = readConfig(dir);
         Checkpoint checkpoint = Checkpoint.open(dir);
         String configFile = dir.resolve("config.json").toString();
         try {
             return switch (config) {
-                case Gpt2Config c -> new Gpt2Model(backend, c, checkpoint, configFile);
-                case LlamaConfig c -> new LlamaModel(backend, c, checkpoint, configFile);
+                case Gpt2Config c -> new Gpt2Model(backend, c, checkpoint, configFile, quantization);
+                case LlamaConfig c -> new LlamaModel(backend, c, checkpoint, configFile, quantization);
                 default -> throw new IllegalStateException(config.getClass().getName());
             };
         } catch (RuntimeException e) {

@@ -47,6 +47,8 @@ public final class OfflinePairs {
         }
         Path tok = tokenizer;
         writeOnce(target, dir -> write(config, DType.parseWeightType(p.targetDtype()), p.seed(), tok, dir));
+        // a self-speculation draft is the target's own checkpoint, quantised at load
+        if (PairRegistry.selfQuantization(p.draftDtype()) != null) return new Path[] {target, target};
         writeOnce(draft, dir -> write(config, DType.parseWeightType(p.draftDtype()), p.seed(), tok, dir));
         return new Path[] {target, draft};
     }

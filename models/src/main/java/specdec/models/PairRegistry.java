@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import specdec.engine.SpecdecException;
+import specdec.engine.tensor.DType;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +25,18 @@ public final class PairRegistry {
     public record Offline(String arch, String preset, long seed, String targetDtype, String draftDtype, String tokenizer) {}
 
     public record Pair(String name, String description, String target, String draft, Offline offline,
-                       String unavailable, String source) {}
+                       String unavailable, String source) {
+        /** For self-speculation ("self:q4_0"), the format the target's own weights are quantised to for the draft; else null. */
+        public DType selfDraftQuantization() {
+            return selfQuantization(offline != null ? offline.draftDtype() : draft);
+        }
+    }
+
+    /** "self:q8_0" or "self:q4_0" (the target's own checkpoint, quantised) as its format; null for anything else. */
+    public static DType selfQuantization(String draft) {
+        if (draft == null || !draft.startsWith("self:")) return null;
+        return DType.parseQuantization(draft.substring("self:".length()));
+    }
 
     private final Map<String, Pair> pairs;
 
@@ -82,6 +94,7 @@ public final class PairRegistry {
                         o.path("seed").asLong(0), dtype(o, "target_dtype", "f32", where), dtype(o, "draft_dtype", "bf16", where),
                         text(o, "tokenizer", where + " offline", false));
                 Presets.get(offline.arch(), offline.preset());
+                if (selfQuantization(offline.draftDtype()) == null) DType.parseWeightType(offline.draftDtype());
             } else if (target == null || draft == null) {
                 throw new SpecdecException(where + ": needs 'target' and 'draft' (or 'offline')");
             }

@@ -7,7 +7,11 @@ import specdec.engine.kv.KvCache;
 import specdec.engine.model.LanguageModel;
 import specdec.engine.model.Logits;
 import specdec.engine.safetensors.Checkpoint;
+import specdec.engine.tensor.DType;
+import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
+
+import java.lang.foreign.Arena;
 
 /**
  * What GPT-2 and Llama share around their layers: token checks, the cache bookkeeping, the
@@ -22,12 +26,38 @@ public abstract class TransformerModel implements LanguageModel {
     private int scratchRows;
     private Tensor lastHidden;
     private Tensor logitsScratch;
+    private final DType quantization;
+    private final Arena quantArena = Arena.ofShared();
+    private long quantBytes;
 
-    protected TransformerModel(Backend backend, ModelConfig config, Checkpoint checkpoint) {
+    /**
+     * {@code quantization}: the format to convert the matrices to at load (Q8_0, Q4_0, or a float
+     * dtype such as F16), or null to compute with them as stored.
+     */
+    protected TransformerModel(Backend backend, ModelConfig config, Checkpoint checkpoint, DType quantization) {
         this.backend = backend;
         this.config = config;
         this.checkpoint = checkpoint;
         this.logits = new Logits(config.vocabSize());
+        this.quantization = quantization;
+    }
+
+    /** The format matrices were converted to at load, or null. */
+    public DType quantization() {
+        return quantization;
+    }
+
+    /** A projection matrix as this model computes with it: converted when asked, else as stored. */
+    protected WeightTensor matrix(WeightTensor w) {
+        if (quantization == null || quantization == w.dtype()) return w;
+        WeightTensor q = Quantize.of(w, quantization, quantArena);
+        quantBytes += q.segment().byteSize();
+        return q;
+    }
+
+    /** Bytes the matrices take as this model computes with them. */
+    protected long quantisedBytes() {
+        return quantBytes;
     }
 
     public ModelConfig config() {
@@ -101,5 +131,6 @@ public abstract class TransformerModel implements LanguageModel {
     @Override
     public void close() {
         checkpoint.close();
+        if (quantArena.scope().isAlive()) quantArena.close();
     }
 }

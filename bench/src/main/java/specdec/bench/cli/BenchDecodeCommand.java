@@ -40,12 +40,15 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    @Mixin
+    QuantizeOption quantize;
+
     @Override
     public Integer call() throws Exception {
         Path model = modelOption.resolve();
         if (tokens < 1 || promptLen < 1 || k < 1 || warmup < 0) throw new SpecdecException("--tokens, --prompt-len and --k must be positive");
         try (Backend backend = backendOption.create();
-             TransformerModel m = ModelLoader.load(model, backend)) {
+             TransformerModel m = ModelLoader.load(model, backend, quantize.format())) {
             int need = promptLen + k + 2;
             if (need > m.contextLength()) {
                 throw new SpecdecException("prompt-len + k + 2 = " + need + " exceeds the model's context of " + m.contextLength());

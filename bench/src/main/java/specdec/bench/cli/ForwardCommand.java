@@ -29,12 +29,15 @@ final class ForwardCommand extends CliCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption;
 
+    @Mixin
+    QuantizeOption quantize;
+
     @Override
     public Integer call() {
         Path model = modelOption.resolve();
         int[] tokens = TokenIds.parse(ids, "--ids");
         try (Backend backend = backendOption.create();
-             TransformerModel m = ModelLoader.load(model, backend)) {
+             TransformerModel m = ModelLoader.load(model, backend, quantize.format())) {
             if (tokens.length > m.contextLength()) {
                 throw new SpecdecException("--ids has " + tokens.length + " tokens but the model's context ("
                         + model.resolve("config.json") + ") is " + m.contextLength());

@@ -9,6 +9,7 @@ import specdec.engine.backend.Backend;
 import specdec.engine.decode.AutoregressiveDecoder;
 import specdec.engine.decode.BenchmarkConfig;
 import specdec.engine.decode.Drafter;
+import specdec.engine.tensor.DType;
 import specdec.engine.decode.GenerationOptions;
 import specdec.engine.decode.GenerationResult;
 import specdec.engine.decode.ModelDrafter;
@@ -46,10 +47,14 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
     DraftChoice draft;
 
     static final class DraftChoice {
-        @Option(names = "--draft", description = "Draft model: a directory or a Hugging Face id (same vocabulary as the target).")
+        @Option(names = "--draft", description = "Draft model: a directory or a Hugging Face id (same vocabulary as the target), "
+                + "or self:q8_0 / self:q4_0 for the target's own checkpoint quantised at load (self-speculation).")
         String arg;
 
         Path dir;
+
+        /** The draft's quantisation: from self:FMT, or --draft-quantize. */
+        DType quantization;
 
         @Option(names = "--draft-ngram", description = "Draft by prompt lookup with n-grams of up to N tokens.")
         Integer ngram;
@@ -68,6 +73,12 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
 
     @Option(names = "--k", defaultValue = "4", description = "Draft tokens per round (default: ${DEFAULT-VALUE}).")
     int k;
+
+    @Mixin
+    QuantizeOption quantize;
+
+    @Option(names = "--draft-quantize", description = "Quantise the draft model's matrices at load: q8_0 or q4_0 (default: as stored).")
+    String draftQuantize;
 
     @Option(names = "--adaptive-k", description = "Grow K after fully accepted rounds and shrink it after rejections, within [1, --k].")
     boolean adaptiveK;
@@ -117,13 +128,17 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
                 draft.dir = dirs[1];
             } else {
                 model = ModelRef.resolve(p.target());
-                draft.dir = ModelRef.resolve(p.draft());
+                draft.dir = p.selfDraftQuantization() != null ? model : ModelRef.resolve(p.draft());
             }
+            draft.quantization = p.selfDraftQuantization();
         } else if (!target.given()) {
             throw new SpecdecException("give --model DIR|ID (optionally with --draft DIR|ID or --draft-ngram N) or --pair NAME");
         } else {
             model = target.resolve();
-            if (draft != null && draft.arg != null) draft.dir = ModelRef.resolve(draft.arg);
+            if (draft != null && draft.arg != null) {
+                draft.quantization = PairRegistry.selfQuantization(draft.arg);
+                draft.dir = draft.quantization != null ? model : ModelRef.resolve(draft.arg);
+            }
         }
         if (warmup < 0) throw new SpecdecException("--warmup must be >= 0, got " + warmup);
         if (input.prompt != null && !Tokenizers.available(model)) {
@@ -141,18 +156,23 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP);
         if (draft != null && draft.ngram != null && draft.ngram < 1) throw new SpecdecException("--draft-ngram must be >= 1, got " + draft.ngram);
         if (k < 1) throw new SpecdecException("--k must be >= 1, got " + k);
+        if (draftQuantize != null) {
+            if (draft == null || draft.dir == null) throw new SpecdecException("--draft-quantize needs a draft model (--draft or --pair)");
+            if (draft.quantization != null) throw new SpecdecException("the draft is already self:" + draft.quantization.name().toLowerCase(java.util.Locale.ROOT) + "; drop --draft-quantize");
+            draft.quantization = DType.parseQuantization(draftQuantize);
+        }
         try (Backend backend = backendOption.create();
-             TransformerModel target = ModelLoader.load(model, backend)) {
+             TransformerModel target = ModelLoader.load(model, backend, quantize.format())) {
             TransformerModel draftModel = null;
             try {
                 if (draft != null && draft.dir != null) {
                     // refuse a mismatched pair before loading the draft's weights
                     VocabularyCheck.requireShared(model, target.config(), draft.dir, ModelLoader.readConfig(draft.dir));
-                    draftModel = ModelLoader.load(draft.dir, backend);
+                    draftModel = ModelLoader.load(draft.dir, backend, draft.quantization);
                 }
                 int capacity = (int) Math.min(target.contextLength(), (long) prompt.length + maxNewTokens);
                 int[] eos = ignoreEos ? new int[0] : ModelLoader.eosTokenIds(model, target.config());
-                String pairName = pair != null ? pair : draftModel != null ? draft.dir + " -> " + model
+                String pairName = pair != null ? pair : draftModel != null ? draftLabel() + " -> " + model
                         : draft != null ? "ngram" + draft.ngram + " -> " + model : model.toString();
                 String hash = new BenchmarkConfig(pairName, draft == null ? 0 : k, temperature, topK, topP, maxNewTokens, input.prompt != null ? "text" : "ids", seed).hash();
                 GenerationOptions options = new GenerationOptions(maxNewTokens, sampling, seed, eos, hash);
@@ -162,6 +182,11 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private String draftLabel() {
+        return draft.quantization == null ? draft.dir.toString() : (draft.dir.equals(model) ? "self" : draft.dir.toString())
+                + ":" + draft.quantization.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private void run(TransformerModel target, TransformerModel draftModel, int[] prompt, int capacity, GenerationOptions options) {

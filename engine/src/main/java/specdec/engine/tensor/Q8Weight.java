@@ -68,35 +68,13 @@ public final class Q8Weight extends WeightTensor {
         return Lanes.sum(acc);
     }
 
+    /**
+     * Four single-row passes: reading four rows of 34-byte blocks at once measured 1.7x slower
+     * from memory (50257 x 768, one thread) than one row after another, though not from cache.
+     */
     @Override
     protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
-        MemorySegment r = row(row), s = row(row + 1), u = row(row + 2), v = row(row + 3);
-        int blocks = cols / DType.BLOCK;
-        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), d = FloatVector.zero(F);
-        for (int k = 0; k < blocks; k++) {
-            long base = k * 34L;
-            int xb = k * DType.BLOCK;
-            float da = Halfs.f16ToFloat(r.get(LE, base));
-            float db = Halfs.f16ToFloat(s.get(LE, base));
-            float dc = Halfs.f16ToFloat(u.get(LE, base));
-            float dd = Halfs.f16ToFloat(v.get(LE, base));
-            for (int h = 0; h < 32; h += N) {
-                FloatVector w00 = q8(r, base, h).mul(da);
-                FloatVector w01 = q8(s, base, h).mul(db);
-                FloatVector w02 = q8(u, base, h).mul(dc);
-                FloatVector w03 = q8(v, base, h).mul(dd);
-                FloatVector y00 = FloatVector.fromArray(F, x, xOff + xb + h);
-                a = w00.fma(y00, a);
-                b = w01.fma(y00, b);
-                c = w02.fma(y00, c);
-                d = w03.fma(y00, d);
-            }
-        }
-        FloatVector sum = Lanes.sum4(a, b, c, d);
-        out[outOff] = sum.lane(Lanes.P0);
-        out[outOff + 1] = sum.lane(Lanes.P1);
-        out[outOff + 2] = sum.lane(Lanes.P2);
-        out[outOff + 3] = sum.lane(Lanes.P3);
+        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
     }
 
     @Override

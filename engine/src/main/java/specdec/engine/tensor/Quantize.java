@@ -2,6 +2,7 @@ package specdec.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import specdec.engine.SpecdecException;
+import specdec.engine.safetensors.Encoders;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,8 +11,9 @@ import java.nio.ByteOrder;
 import java.util.stream.IntStream;
 
 /**
- * Quantises weights to Q8_0 or Q4_0 at load, into an off-heap arena, rounding as llama.cpp's
- * reference quantisers do, so a model quantised here holds the same blocks as one quantised there.
+ * Converts weights at load, into an off-heap arena: quantises to Q8_0 or Q4_0, rounding as
+ * llama.cpp's reference quantisers do (so a model quantised here holds the same blocks as one
+ * quantised there), or casts to another float dtype (rounding to nearest even).
  */
 public final class Quantize {
     private static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -25,10 +27,10 @@ public final class Quantize {
         }
     }
 
-    /** {@code w} in {@code format} (Q8_0 or Q4_0), allocated in {@code arena}; rows in parallel. */
+    /** {@code w} in {@code format} (F32, F16, BF16, Q8_0 or Q4_0), allocated in {@code arena}; rows in parallel. */
     public static WeightTensor of(WeightTensor w, DType format, Arena arena) {
-        if (!format.isQuantized()) throw new IllegalArgumentException(format + " is not a quantised format");
-        if (w.cols() % DType.BLOCK != 0) {
+        if (!format.isQuantized() && !format.isWeightType()) throw new IllegalArgumentException(format + " cannot hold weights");
+        if (format.isQuantized() && w.cols() % DType.BLOCK != 0) {
             throw new SpecdecException("tensor '" + w.name() + "' has " + w.cols() + " columns, not a multiple of "
                     + DType.BLOCK + ": it cannot be quantised to " + format);
         }
@@ -38,6 +40,10 @@ public final class Quantize {
             float[] row = new float[w.cols()];
             w.decode((long) r * w.cols(), row, 0, w.cols());
             MemorySegment dst = out.asSlice(r * rowBytes, rowBytes);
+            if (!format.isQuantized()) {
+                for (int i = 0; i < row.length; i++) Encoders.put(dst, format, i, row[i]);
+                return;
+            }
             for (int b = 0; b < w.cols() / DType.BLOCK; b++) {
                 if (format == DType.Q8_0) q8Block(row, b * DType.BLOCK, dst, b * 34L);
                 else q4Block(row, b * DType.BLOCK, dst, b * 18L);

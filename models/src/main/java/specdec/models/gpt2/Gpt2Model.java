@@ -6,6 +6,7 @@ import specdec.engine.backend.Tensor;
 import specdec.engine.io.OffHeap;
 import specdec.engine.kv.KvCache;
 import specdec.engine.safetensors.Checkpoint;
+import specdec.engine.tensor.DType;
 import specdec.engine.tensor.Transpose;
 import specdec.engine.tensor.WeightTensor;
 import specdec.models.TensorSpec;
@@ -34,8 +35,8 @@ public final class Gpt2Model extends TransformerModel {
                          WeightTensor ln2w, WeightTensor ln2b, WeightTensor wfc, WeightTensor bfc,
                          WeightTensor wproj, WeightTensor bproj) {}
 
-    public Gpt2Model(Backend backend, Gpt2Config cfg, Checkpoint checkpoint, String configFile) {
-        super(backend, cfg, checkpoint);
+    public Gpt2Model(Backend backend, Gpt2Config cfg, Checkpoint checkpoint, String configFile, DType quantization) {
+        super(backend, cfg, checkpoint, quantization);
         this.cfg = cfg;
         this.activation = cfg.activation();
         String prefix = checkpoint.contains("transformer.wte.weight") ? "transformer." : "";
@@ -45,11 +46,12 @@ public final class Gpt2Model extends TransformerModel {
             String stored = spec.name().equals("lm_head.weight") ? spec.name() : prefix + spec.name();
             w.put(spec.name(), ws.get(new TensorSpec(stored, spec.shape(), spec.init())));
         }
-        wte = w.get("wte.weight");
+        // the token table is also the tied LM head, the largest matrix, so it is quantised too
+        wte = matrix(w.get("wte.weight"));
         wpe = w.get("wpe.weight");
         lnFw = w.get("ln_f.weight");
         lnFb = w.get("ln_f.bias");
-        lmHead = cfg.tieWordEmbeddings() ? wte : w.get("lm_head.weight");
+        lmHead = cfg.tieWordEmbeddings() ? wte : matrix(w.get("lm_head.weight"));
         int d = cfg.nEmbd();
         layers = new Layer[cfg.nLayer()];
         for (int i = 0; i < layers.length; i++) {
@@ -70,8 +72,13 @@ public final class Gpt2Model extends TransformerModel {
         }
     }
 
-    /** A Conv1D weight [in, out] laid out as [out, in] in this model's arena. */
+    /** A Conv1D weight [in, out] laid out as [out, in] in this model's arena (quantised, when asked, from a transient copy). */
     private WeightTensor relay(WeightTensor conv1d) {
+        if (quantization() != null) {
+            try (Arena transient_ = Arena.ofShared()) {
+                return matrix(Transpose.of(conv1d, transient_));
+            }
+        }
         WeightTensor t = Transpose.of(conv1d, arena);
         relaidBytes += t.segment().byteSize();
         return t;

@@ -4,6 +4,7 @@ import specdec.engine.backend.Backend;
 import specdec.engine.backend.Tensor;
 import specdec.engine.kv.KvCache;
 import specdec.engine.safetensors.Checkpoint;
+import specdec.engine.tensor.DType;
 import specdec.engine.tensor.WeightTensor;
 import specdec.models.TensorSpec;
 import specdec.models.TransformerModel;
@@ -28,25 +29,25 @@ public final class LlamaModel extends TransformerModel {
                          WeightTensor postNorm, WeightTensor wGate, WeightTensor wUp, WeightTensor wDown,
                          WeightTensor bGate, WeightTensor bUp, WeightTensor bDown) {}
 
-    public LlamaModel(Backend backend, LlamaConfig cfg, Checkpoint checkpoint, String configFile) {
-        super(backend, cfg, checkpoint);
+    public LlamaModel(Backend backend, LlamaConfig cfg, Checkpoint checkpoint, String configFile, DType quantization) {
+        super(backend, cfg, checkpoint, quantization);
         this.cfg = cfg;
         WeightSet ws = new WeightSet(checkpoint, configFile);
         Map<String, WeightTensor> w = new HashMap<>();
         for (TensorSpec spec : cfg.tensors()) w.put(spec.name(), ws.get(spec));
-        embed = w.get("model.embed_tokens.weight");
+        embed = matrix(w.get("model.embed_tokens.weight"));
         norm = w.get("model.norm.weight");
-        lmHead = cfg.tieWordEmbeddings() ? embed : w.get("lm_head.weight");
+        lmHead = cfg.tieWordEmbeddings() ? embed : matrix(w.get("lm_head.weight"));
         invFreq = RopeFrequencies.of(cfg.headDim(), cfg.ropeTheta(), cfg.ropeScaling());
         layers = new Layer[cfg.numHiddenLayers()];
         for (int i = 0; i < layers.length; i++) {
             String a = "model.layers." + i + ".self_attn.", m = "model.layers." + i + ".mlp.";
             layers[i] = new Layer(
                     w.get("model.layers." + i + ".input_layernorm.weight"),
-                    w.get(a + "q_proj.weight"), w.get(a + "k_proj.weight"), w.get(a + "v_proj.weight"), w.get(a + "o_proj.weight"),
+                    matrix(w.get(a + "q_proj.weight")), matrix(w.get(a + "k_proj.weight")), matrix(w.get(a + "v_proj.weight")), matrix(w.get(a + "o_proj.weight")),
                     w.get(a + "q_proj.bias"), w.get(a + "k_proj.bias"), w.get(a + "v_proj.bias"), w.get(a + "o_proj.bias"),
                     w.get("model.layers." + i + ".post_attention_layernorm.weight"),
-                    w.get(m + "gate_proj.weight"), w.get(m + "up_proj.weight"), w.get(m + "down_proj.weight"),
+                    matrix(w.get(m + "gate_proj.weight")), matrix(w.get(m + "up_proj.weight")), matrix(w.get(m + "down_proj.weight")),
                     w.get(m + "gate_proj.bias"), w.get(m + "up_proj.bias"), w.get(m + "down_proj.bias"));
         }
     }
