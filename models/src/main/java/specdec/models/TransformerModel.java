@@ -11,6 +11,9 @@ import specdec.engine.tensor.DType;
 import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.lang.foreign.Arena;
 
 /**
@@ -29,6 +32,8 @@ public abstract class TransformerModel implements LanguageModel {
     private final DType quantization;
     private final Arena quantArena = Arena.ofShared();
     private long quantBytes;
+    private int keptUnquantised;
+    private static final Logger LOG = LoggerFactory.getLogger(TransformerModel.class);
 
     /**
      * {@code quantization}: the format to convert the matrices to at load (Q8_0, Q4_0, or a float
@@ -50,9 +55,25 @@ public abstract class TransformerModel implements LanguageModel {
     /** A projection matrix as this model computes with it: converted when asked, else as stored. */
     protected WeightTensor matrix(WeightTensor w) {
         if (quantization == null || quantization == w.dtype()) return w;
+        if (quantization.isQuantized() && w.cols() % DType.BLOCK != 0) {
+            // as llama.cpp does, a matrix whose rows are not whole blocks keeps a float type
+            LOG.warn("{}: {} columns are not whole blocks of {}; kept as {}", w.name(), w.cols(), DType.BLOCK, w.dtype());
+            keptUnquantised++;
+            return w;
+        }
         WeightTensor q = Quantize.of(w, quantization, quantArena);
         quantBytes += q.segment().byteSize();
         return q;
+    }
+
+    /** The dtype of the final projection, the largest matrix, as computed with. */
+    public DType lmHeadDtype() {
+        return lmHead().dtype();
+    }
+
+    /** Matrices left in their stored dtype because their rows are not whole quantisation blocks. */
+    public int keptUnquantised() {
+        return keptUnquantised;
     }
 
     /** Bytes the matrices take as this model computes with them. */

@@ -39,6 +39,40 @@ class GenerateCliTest {
     }
 
     @Test
+    void selfSpeculationDraftsFromTheTargetQuantised() {
+        Path target = model("t", "--seed", "1");
+        CliTest.Result ar = run("generate", "--model", target.toString(), "--ids", "1,2,3", "--max-new-tokens", "16", "--ignore-eos", "--json");
+        int[] want = GenerationResult.fromJsonLine(ar.out().lines().findFirst().orElseThrow()).generatedIds();
+        for (String self : new String[] {"self:q8_0", "self:q4_0"}) {
+            CliTest.Result r = run("generate", "--model", target.toString(), "--draft", self, "--ids", "1,2,3",
+                    "--max-new-tokens", "16", "--k", "4", "--ignore-eos", "--json");
+            assertThat(r.code()).as(r.err()).isZero();
+            GenerationResult g = GenerationResult.fromJsonLine(r.out().lines().findFirst().orElseThrow());
+            assertThat(g.generatedIds()).as(self).containsExactly(want);
+            assertThat(g.speculation().drafted()).isPositive();
+        }
+        CliTest.Result q = run("generate", "--model", target.toString(), "--quantize", "q8_0", "--draft", "self:q4_0", "--ids", "1,2,3",
+                "--max-new-tokens", "8", "--ignore-eos");
+        assertThat(q.code()).as(q.err()).isZero();
+        assertUserError(run("generate", "--model", target.toString(), "--draft", "self:q5_k", "--ids", "1", "--max-new-tokens", "2"),
+                "unknown quantisation 'q5_k'");
+        assertUserError(run("generate", "--model", target.toString(), "--draft", "self:q8_0", "--draft-quantize", "q4_0", "--ids", "1",
+                "--max-new-tokens", "2"), "drop --draft-quantize");
+        assertUserError(run("generate", "--model", target.toString(), "--quantize", "q8_0", "--dtype", "f16", "--ids", "1",
+                "--max-new-tokens", "2"), "--quantize or --dtype");
+    }
+
+    @Test
+    void benchDecodeTakesDtypeAndQuantize() {
+        Path target = model("t", "--seed", "1");
+        for (String[] fmt : new String[][] {{"--quantize", "q8_0"}, {"--quantize", "q4_0"}, {"--dtype", "bf16"}}) {
+            CliTest.Result r = run("bench-decode", "--model", target.toString(), fmt[0], fmt[1], "--tokens", "4", "--warmup", "1", "--json");
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("\"decode_tok_per_s\"", "\"forward_k1_over_forward_1\"", "\"weights\":\"" + fmt[1].toUpperCase() + "\"");
+        }
+    }
+
+    @Test
     void numSamplesGivesOneJsonObjectPerSampleWithDerivedSeeds() {
         Path target = model("t", "--seed", "1"), draft = model("d", "--seed", "2");
         CliTest.Result r = run("generate", "--model", target.toString(), "--draft", draft.toString(), "--ids", "4,5",

@@ -31,8 +31,10 @@ class PairRegistryTest {
                 "llama3.2-1b-llama3.1-8b", "llama3.1-8b-self-q4");
         assertThat(r.get("gpt2-xl").draft()).isEqualTo("openai-community/gpt2");
         assertThat(r.get("tinyllama-llama2-7b").target()).isEqualTo("meta-llama/Llama-2-7b-hf");
-        assertThat(r.get("llama3.1-8b-self-q4").unavailable()).contains("Q4_0");
-        assertUserError(run("generate", "--pair", "llama3.1-8b-self-q4", "--ids", "1"), "not available", "Q4_0");
+        assertThat(r.get("llama3.1-8b-self-q4").unavailable()).isNull();
+        assertThat(r.get("llama3.1-8b-self-q4").selfDraftQuantization()).isEqualTo(DType.Q4_0);
+        assertThat(r.get("gpt2-text-dev-self-q4").selfDraftQuantization()).isEqualTo(DType.Q4_0);
+        assertThat(r.get("gpt2-text-dev").selfDraftQuantization()).isNull();
         assertUserError(run("generate", "--pair", "nope", "--ids", "1"), "unknown pair 'nope'", "gpt2-tiny-dev");
     }
 
@@ -46,6 +48,17 @@ class PairRegistryTest {
         assertThat(Files.getLastModifiedTime(weights)).isEqualTo(first);
         try (var listing = Files.list(dirs[0].getParent())) {
             assertThat(listing.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("draft", "target");
+        }
+    }
+
+    @Test
+    void aSelfSpeculationPairWritesOnlyItsTarget() throws IOException {
+        PairRegistry.Pair pair = PairRegistry.load().get("gpt2-tiny-dev");
+        PairRegistry.Offline self = new PairRegistry.Offline(pair.offline().arch(), pair.offline().preset(), 1, "f32", "self:q8_0", null);
+        Path[] dirs = OfflinePairs.ensure("tiny-self", self, dir);
+        assertThat(dirs[1]).isEqualTo(dirs[0]);
+        try (var listing = Files.list(dirs[0].getParent())) {
+            assertThat(listing.map(p -> p.getFileName().toString()).toList()).containsExactly("target");
         }
     }
 

@@ -95,6 +95,7 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                     ObjectNode o = new ObjectMapper().createObjectNode();
                     o.put("model", model.toString());
                     o.put("backend", backend.name());
+                    o.put("weights", weights(m));
                     o.put("decode_tok_per_s", tokPerSec);
                     o.put("decode_ms_p50", stepMs);
                     o.put("prefill_tok_per_s", prefillTokPerSec);
@@ -104,7 +105,7 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                     o.put("forward_k1_over_forward_1", ratio);
                     out().println(o);
                 } else {
-                    out().printf("%s | %s%n", model, backend.name());
+                    out().printf("%s | %s weights | %s%n", model, weights(m), backend.name());
                     out().printf("decode  %.1f tok/s (p50 %.2f ms over %d steps)%n", tokPerSec, stepMs, tokens);
                     out().printf("prefill %.1f tok/s (%d tokens)%n", prefillTokPerSec, promptLen);
                     out().printf("forward(%d)/forward(1) = %.2f (%.2f ms / %.2f ms)%n", k + 1, ratio, verifyMs, stepMs);
@@ -112,6 +113,11 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The matrices' format as computed with: the conversion asked for, else the stored dtype of the LM head. */
+    private static String weights(TransformerModel m) {
+        return m.quantization() != null ? m.quantization().name() : m.lmHeadDtype().name();
     }
 
     private static double median(long[] v) {
