@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Side-by-side: specdec bench-decode against llama.cpp's llama-bench on the same weights, alternating
+# the two in one session so the shared machine's load hits both alike. Prints one markdown row per
+# format: one-token decode tok/s of each, their ratio, and each one's cost of a 5-token batch relative
+# to one token.
+#
+#   tools/compare-llamacpp.sh LLAMA_BIN_DIR MODEL_DIR GGUF_PREFIX [ROUNDS] [FORMATS]
+#
+# MODEL_DIR: the f32 (or bf16) safetensors checkpoint; GGUF_PREFIX: files PREFIX-f32.gguf,
+# PREFIX-q8_0.gguf, ... made from it with tools/to_gguf.py and llama-quantize --pure.
+# FORMATS: space-separated, from f32 f16 bf16 q8_0 q4_0 (default: all five).
+set -euo pipefail
+bin=$1 model=$2 prefix=$3 rounds=${4:-3} formats=${5:-"f32 f16 bf16 q8_0 q4_0"}
+root=$(cd "$(dirname "$0")/.." && pwd)
+export LD_LIBRARY_PATH="$bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+threads=$(nproc)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "| format | specdec tok/s | llama.cpp tok/s | specdec / llama.cpp | specdec fwd(5)/fwd(1) | llama.cpp pp5 cost / tg cost |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+for f in $formats; do
+  case $f in
+    q8_0|q4_0) opt=(--quantize "$f") ;;
+    *) opt=(--dtype "$f") ;;
+  esac
+  for r in $(seq "$rounds"); do
+    "$root/specdec" bench-decode --model "$model" "${opt[@]}" --tokens 48 --warmup 16 --threads "$threads" --json \
+      >> "$tmp/sd-$f.jsonl"
+    "$bin/llama-bench" -m "$prefix-$f.gguf" -t "$threads" -p 5 -n 48 -r 2 -o jsonl 2>/dev/null >> "$tmp/ll-$f.jsonl"
+  done
+  python3 - "$f" "$tmp/sd-$f.jsonl" "$tmp/ll-$f.jsonl" <<'EOF'
+import json, statistics, sys
+fmt, sd_file, ll_file = sys.argv[1:]
+sd = [json.loads(l) for l in open(sd_file) if l.strip()]
+ll = [json.loads(l) for l in open(ll_file) if l.strip()]
+sd_tok = statistics.median(r["decode_tok_per_s"] for r in sd)
+sd_ratio = statistics.median(r["forward_k1_over_forward_1"] for r in sd)
+tg = statistics.median(r["avg_ts"] for r in ll if r["n_gen"] > 0)
+pp5 = statistics.median(r["avg_ts"] for r in ll if r["n_prompt"] == 5)
+# seconds per 5-token batch over seconds per token
+ll_ratio = (5 / pp5) / (1 / tg)
+print(f"| {fmt} | {sd_tok:.1f} | {tg:.1f} | {sd_tok / tg:.2f} | {sd_ratio:.2f} | {ll_ratio:.2f} |")
+EOF
+done
