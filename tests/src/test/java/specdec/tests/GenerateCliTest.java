@@ -65,7 +65,7 @@ class GenerateCliTest {
     @Test
     void benchDecodeTakesDtypeAndQuantize() {
         Path target = model("t", "--seed", "1");
-        for (String[] fmt : new String[][] {{"--quantize", "q8_0"}, {"--quantize", "q4_0"}, {"--dtype", "bf16"}}) {
+        for (String[] fmt : new String[][] {{"--quantize", "q8_0"}, {"--quantize", "q4_0"}, {"--dtype", "bf16"}, {"--dtype", "f32"}}) {
             CliTest.Result r = run("bench-decode", "--model", target.toString(), fmt[0], fmt[1], "--tokens", "4", "--warmup", "1", "--json");
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(r.out()).contains("\"decode_tok_per_s\"", "\"forward_k1_over_forward_1\"", "\"weights\":\"" + fmt[1].toUpperCase() + "\"");

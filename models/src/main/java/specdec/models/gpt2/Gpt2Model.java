@@ -74,7 +74,7 @@ public final class Gpt2Model extends TransformerModel {
 
     /** A Conv1D weight [in, out] laid out as [out, in] in this model's arena (quantised, when asked, from a transient copy). */
     private WeightTensor relay(WeightTensor conv1d) {
-        if (quantization() != null) {
+        if (quantization() != null && quantization() != conv1d.dtype()) {
             try (Arena transient_ = Arena.ofShared()) {
                 return matrix(Transpose.of(conv1d, transient_));
             }
