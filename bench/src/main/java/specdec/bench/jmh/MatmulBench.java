@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import specdec.engine.safetensors.Encoders;
 import specdec.engine.tensor.DType;
+import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
 
 import java.lang.foreign.Arena;
@@ -29,10 +30,10 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement"})
 public class MatmulBench {
-    @Param({"F32", "BF16", "F16"})
+    @Param({"F32", "BF16", "F16", "Q8_0", "Q4_0"})
     String dtype;
 
-    @Param({"1", "5", "8"})
+    @Param({"1", "2", "5", "8"})
     int T;
 
     /** GPT-2's MLP up-projection, [3072, 768]. */
@@ -48,13 +49,15 @@ public class MatmulBench {
         String[] s = shape.split("x");
         int rows = Integer.parseInt(s[0]), cols = Integer.parseInt(s[1]);
         DType d = DType.valueOf(dtype);
+        DType stored = d.isQuantized() ? DType.F32 : d;
         // a shared arena, as the model's weights and caches use: segments of an automatic arena
         // measured 10-100x slower in this kernel (their liveness checks stay in the loop)
         arena = Arena.ofShared();
-        MemorySegment seg = arena.allocate((long) rows * cols * d.bytes(), 64);
+        MemorySegment seg = arena.allocate((long) rows * cols * stored.bytes(), 64);
         SplittableRandom rng = new SplittableRandom(1);
-        for (long i = 0; i < (long) rows * cols; i++) Encoders.put(seg, d, i, (float) rng.nextGaussian() * 0.02f);
-        w = WeightTensor.of("w", d, seg, rows, cols);
+        for (long i = 0; i < (long) rows * cols; i++) Encoders.put(seg, stored, i, (float) rng.nextGaussian() * 0.02f);
+        w = WeightTensor.of("w", stored, seg, rows, cols);
+        if (d.isQuantized()) w = Quantize.of(w, d, arena);
         x = new float[8 * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
         out = new float[8 * rows];

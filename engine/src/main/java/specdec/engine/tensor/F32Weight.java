@@ -82,6 +82,72 @@ public final class F32Weight extends WeightTensor {
     }
 
     @Override
+    protected boolean dot4x4(int row, float[] x, int xs, int t0, int T, float[] acc) {
+        MemorySegment r = row(row), q = row(row + 1), p = row(row + 2), o = row(row + 3);
+        int last = T - 1;
+        int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs, x3 = Math.min(t0 + 3, last) * xs;
+        int bound = F.loopBound(cols);
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+        FloatVector d0 = FloatVector.zero(F), d1 = FloatVector.zero(F), d2 = FloatVector.zero(F), d3 = FloatVector.zero(F);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector w0 = load(r, i), w1 = load(q, i), w2 = load(p, i), w3 = load(o, i), y;
+            y = FloatVector.fromArray(F, x, x0 + i);
+            a0 = w0.fma(y, a0);
+            b0 = w1.fma(y, b0);
+            c0 = w2.fma(y, c0);
+            d0 = w3.fma(y, d0);
+            y = FloatVector.fromArray(F, x, x1 + i);
+            a1 = w0.fma(y, a1);
+            b1 = w1.fma(y, b1);
+            c1 = w2.fma(y, c1);
+            d1 = w3.fma(y, d1);
+            y = FloatVector.fromArray(F, x, x2 + i);
+            a2 = w0.fma(y, a2);
+            b2 = w1.fma(y, b2);
+            c2 = w2.fma(y, c2);
+            d2 = w3.fma(y, d2);
+            y = FloatVector.fromArray(F, x, x3 + i);
+            a3 = w0.fma(y, a3);
+            b3 = w1.fma(y, b3);
+            c3 = w2.fma(y, c3);
+            d3 = w3.fma(y, d3);
+        }
+        float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0, c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (; i < cols; i++) {
+            float v0 = r.get(LE, i * 4L), v1 = q.get(LE, i * 4L), v2 = p.get(LE, i * 4L), v3 = o.get(LE, i * 4L);
+            c00 += v0 * x[x0 + i]; c10 += v1 * x[x0 + i]; c20 += v2 * x[x0 + i]; c30 += v3 * x[x0 + i];
+            c01 += v0 * x[x1 + i]; c11 += v1 * x[x1 + i]; c21 += v2 * x[x1 + i]; c31 += v3 * x[x1 + i];
+            c02 += v0 * x[x2 + i]; c12 += v1 * x[x2 + i]; c22 += v2 * x[x2 + i]; c32 += v3 * x[x2 + i];
+            c03 += v0 * x[x3 + i]; c13 += v1 * x[x3 + i]; c23 += v2 * x[x3 + i]; c33 += v3 * x[x3 + i];
+        }
+        int n = F.length();
+        a0.intoArray(acc, 0 * n);
+        a1.intoArray(acc, 1 * n);
+        a2.intoArray(acc, 2 * n);
+        a3.intoArray(acc, 3 * n);
+        b0.intoArray(acc, 4 * n);
+        b1.intoArray(acc, 5 * n);
+        b2.intoArray(acc, 6 * n);
+        b3.intoArray(acc, 7 * n);
+        c0.intoArray(acc, 8 * n);
+        c1.intoArray(acc, 9 * n);
+        c2.intoArray(acc, 10 * n);
+        c3.intoArray(acc, 11 * n);
+        d0.intoArray(acc, 12 * n);
+        d1.intoArray(acc, 13 * n);
+        d2.intoArray(acc, 14 * n);
+        d3.intoArray(acc, 15 * n);
+        acc[16 * n + 0] = c00; acc[16 * n + 1] = c01; acc[16 * n + 2] = c02; acc[16 * n + 3] = c03;
+        acc[16 * n + 4] = c10; acc[16 * n + 5] = c11; acc[16 * n + 6] = c12; acc[16 * n + 7] = c13;
+        acc[16 * n + 8] = c20; acc[16 * n + 9] = c21; acc[16 * n + 10] = c22; acc[16 * n + 11] = c23;
+        acc[16 * n + 12] = c30; acc[16 * n + 13] = c31; acc[16 * n + 14] = c32; acc[16 * n + 15] = c33;
+        return true;
+    }
+
+    @Override
     protected void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
         MemorySegment r = row(row), q = row(row + 1);
         int last = T - 1;

@@ -51,14 +51,17 @@ public final class Q4Weight extends WeightTensor {
         return ByteVector.fromMemorySegment(B, seg, base + 2 + h, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Weights h .. h + N of the block (low nibbles of bytes h ..), as floats. */
+    // The nibbles come out as 0..15; callers take nibble * d - 8 d in one fma, which rounds the
+    // exact (nibble - 8) * d once, as the product of the centred value would.
+
+    /** Nibbles h .. h + N of the block (low halves of bytes h ..), as floats. */
     private static FloatVector low(MemorySegment seg, long base, int h) {
-        return (FloatVector) packed(seg, base, h).and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+        return (FloatVector) packed(seg, base, h).and((byte) 15).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    /** Weights 16 + h .. 16 + h + N (high nibbles of bytes h ..), as floats. */
+    /** Nibbles 16 + h .. 16 + h + N (high halves of bytes h ..), as floats. */
     private static FloatVector high(MemorySegment seg, long base, int h) {
-        return (FloatVector) packed(seg, base, h).lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+        return (FloatVector) packed(seg, base, h).lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0);
     }
 
     @Override
@@ -71,10 +74,10 @@ public final class Q4Weight extends WeightTensor {
             int xb = b * DType.BLOCK;
             float d = Halfs.f16ToFloat(r.get(LE, base));
             for (int h = 0; h < 16; h += N) {
-                FloatVector w00 = low(r, base, h).mul(d);
+                FloatVector w00 = low(r, base, h).fma(d, -8 * d);
                 FloatVector y00 = FloatVector.fromArray(F, x, xOff + xb + h);
                 acc = w00.fma(y00, acc);
-                FloatVector w10 = high(r, base, h).mul(d);
+                FloatVector w10 = high(r, base, h).fma(d, -8 * d);
                 FloatVector y10 = FloatVector.fromArray(F, x, xOff + xb + 16 + h);
                 acc = w10.fma(y10, acc);
             }
@@ -108,7 +111,7 @@ public final class Q4Weight extends WeightTensor {
             int xb = b * DType.BLOCK;
             float da = Halfs.f16ToFloat(r.get(LE, base));
             for (int h = 0; h < 16; h += N) {
-                FloatVector w00 = low(r, base, h).mul(da);
+                FloatVector w00 = low(r, base, h).fma(da, -8 * da);
                 FloatVector y00 = FloatVector.fromArray(F, x, x0 + xb + h);
                 a0 = w00.fma(y00, a0);
                 FloatVector y01 = FloatVector.fromArray(F, x, x1 + xb + h);
@@ -117,7 +120,7 @@ public final class Q4Weight extends WeightTensor {
                 a2 = w00.fma(y02, a2);
                 FloatVector y03 = FloatVector.fromArray(F, x, x3 + xb + h);
                 a3 = w00.fma(y03, a3);
-                FloatVector w10 = high(r, base, h).mul(da);
+                FloatVector w10 = high(r, base, h).fma(da, -8 * da);
                 FloatVector y10 = FloatVector.fromArray(F, x, x0 + xb + 16 + h);
                 a0 = w10.fma(y10, a0);
                 FloatVector y11 = FloatVector.fromArray(F, x, x1 + xb + 16 + h);

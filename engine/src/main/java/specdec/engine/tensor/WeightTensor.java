@@ -1,5 +1,6 @@
 package specdec.engine.tensor;
 
+import jdk.incubator.vector.FloatVector;
 import specdec.engine.SpecdecException;
 
 import java.lang.foreign.MemorySegment;
@@ -102,24 +103,60 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     protected abstract void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os);
 
     /**
+     * As {@link #dot2x4} for rows {@code row} .. {@code row + 3}, in one loop that streams the four
+     * rows at once, but leaving the sixteen accumulators in acc[k * N ..] (k = 4 * row offset +
+     * input offset, N lanes each) and their scalar tails in acc[16 N + k] for {@link #reduce16}:
+     * with the lane sums in the same method it outgrows what C2 keeps in registers and boxes
+     * every vector. Returns false where a dtype has no such kernel ({@link #matmul} then takes
+     * two 2x4 blocks).
+     */
+    protected boolean dot4x4(int row, float[] x, int xs, int t0, int T, float[] acc) {
+        return false;
+    }
+
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[17 * Lanes.N]);
+
+    private static void reduce16(float[] acc, int row, int t0, int T, float[] out, int os) {
+        int n = Lanes.N, tails = 16 * n;
+        for (int r = 0; r < 4; r++) {
+            int k = 4 * r;
+            FloatVector s = Lanes.sum4(FloatVector.fromArray(Lanes.F, acc, k * n), FloatVector.fromArray(Lanes.F, acc, (k + 1) * n),
+                    FloatVector.fromArray(Lanes.F, acc, (k + 2) * n), FloatVector.fromArray(Lanes.F, acc, (k + 3) * n));
+            int j = row + r;
+            out[t0 * os + j] = s.lane(Lanes.P0) + acc[tails + k];
+            if (t0 + 1 < T) out[(t0 + 1) * os + j] = s.lane(Lanes.P1) + acc[tails + k + 1];
+            if (t0 + 2 < T) out[(t0 + 2) * os + j] = s.lane(Lanes.P2) + acc[tails + k + 2];
+            if (t0 + 3 < T) out[(t0 + 3) * os + j] = s.lane(Lanes.P3) + acc[tails + k + 3];
+        }
+    }
+
+    private void block4x4(int j, float[] x, int xStride, int t0, int T, float[] out, int outStride, float[] acc) {
+        if (dot4x4(j, x, xStride, t0, T, acc)) {
+            reduce16(acc, j, t0, T, out, outStride);
+        } else {
+            dot2x4(j, x, xStride, t0, T, out, outStride);
+            dot2x4(j + 2, x, xStride, t0, T, out, outStride);
+        }
+    }
+
+    /**
      * out[t * outStride + j] = sum_i W[j, i] * x[t * xStride + i] for t < T and j in [j0, j1).
-     * Rows go four at a time: groups of four inputs take two 2x4 blocks, the one to three inputs
-     * left take one four-row pass each, so every weight vector costs exactly T multiply-adds,
-     * and the passes after the first find the four rows in L1. A K + 1-token verification thus
-     * streams the weights from memory once, like a one-token step, and every result is the same
-     * bits whatever T is.
+     * Rows go four at a time: each group of four inputs takes a 4x4 block, the one to three inputs
+     * left take one four-row pass each, so every weight vector costs exactly T multiply-adds, and
+     * the passes after the first find the four rows in L1. A K + 1-token verification thus streams
+     * the weights from memory once, like a one-token step, and every result is the same bits
+     * whatever T is.
      */
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
         int j = j0;
+        int blocks = T & ~3;
+        float[] acc = blocks > 0 ? SCRATCH.get() : null;
         for (; j + 3 < j1; j += 4) {
-            int blocks = T & ~3;
-            // the one-input passes first: they stream the four rows from memory at one-token speed,
-            // and the heavier four-input passes then find them in L1
+            // the first pass streams the four rows from memory, and the heaviest one (four inputs)
+            // goes first so its arithmetic overlaps the loads; later passes find the rows in L1
+            if (blocks > 0) block4x4(j, x, xStride, 0, T, out, outStride, acc);
             for (int t = blocks; t < T; t++) dot4x1(j, x, t * xStride, out, t * outStride + j);
-            for (int t0 = 0; t0 < blocks; t0 += 4) {
-                dot2x4(j, x, xStride, t0, T, out, outStride);
-                dot2x4(j + 2, x, xStride, t0, T, out, outStride);
-            }
+            for (int t0 = 4; t0 < blocks; t0 += 4) block4x4(j, x, xStride, t0, T, out, outStride, acc);
         }
         for (; j < j1; j++) {
             for (int t = 0; t < T; t++) out[t * outStride + j] = dot1(j, x, t * xStride);
