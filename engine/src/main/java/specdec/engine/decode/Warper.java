@@ -38,9 +38,8 @@ public final class Warper {
             if (v > max) max = v;
         }
         if (params.topK() > 0 && params.topK() < vocab) {
-            System.arraycopy(probs, 0, sorted, 0, vocab);
             // the k-th largest by selection, not a full sort of the vocabulary
-            float kth = Select.kthSmallest(sorted, vocab, vocab - params.topK());
+            float kth = Select.kthLargest(probs, vocab, params.topK(), sorted);
             for (int i = 0; i < vocab; i++) if (probs[i] < kth) probs[i] = Float.NEGATIVE_INFINITY;
         }
         softmax(probs, max);

@@ -21,6 +21,10 @@ class SelectTest {
             Arrays.sort(sorted);
             int k = rng.nextInt(n);
             assertThat(Select.kthSmallest(a.clone(), n, k)).as("trial %d n=%d k=%d", trial, n, k).isEqualTo(sorted[k]);
+            int top = 1 + rng.nextInt(trial % 3 == 0 ? n : Math.min(n, 300));
+            float[] before = a.clone();
+            assertThat(Select.kthLargest(a, n, top, new float[n])).as("trial %d n=%d top %d", trial, n, top).isEqualTo(sorted[n - top]);
+            assertThat(a).isEqualTo(before);
         }
     }
 }
