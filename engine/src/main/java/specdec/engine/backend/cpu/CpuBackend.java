@@ -279,13 +279,15 @@ public final class CpuBackend implements Backend {
         atCache = null;
     }
 
+    // The per-position work is in small methods: run without on-stack replacement (see
+    // docs/benchmarks.md), a long loop only gets compiled code through the methods it calls, and
+    // a first prefill over a long prompt would otherwise run its attention interpreted.
     private void attentionRange(int start, int end, int worker) {
         float[] sc = scores[worker];
         int hd = atHeadDim;
         int kvDim = atCache.kvDim();
         MemorySegment keys = atCache.keys[atLayer];
         MemorySegment values = atCache.values[atLayer];
-        int bound = F.loopBound(hd);
         for (int item = start; item < end; item++) {
             int t = item / atHeads;
             int h = item % atHeads;
@@ -295,15 +297,7 @@ public final class CpuBackend implements Backend {
             float max = Float.NEGATIVE_INFINITY;
             for (int s = 0; s <= last; s++) {
                 long kOff = ((long) s * kvDim + (long) kvh * hd) * Float.BYTES;
-                FloatVector acc = FloatVector.zero(F);
-                int i = 0;
-                for (; i < bound; i += F.length()) {
-                    acc = FloatVector.fromMemorySegment(F, keys, kOff + i * 4L, ByteOrder.nativeOrder())
-                            .fma(FloatVector.fromArray(F, atQ, qOff + i), acc);
-                }
-                float dot = Lanes.sum(acc);
-                for (; i < hd; i++) dot += keys.getAtIndex(ValueLayout.JAVA_FLOAT, kOff / 4 + i) * atQ[qOff + i];
-                float v = dot * atScale;
+                float v = headDot(keys, kOff, atQ, qOff, hd) * atScale;
                 sc[s] = v;
                 if (v > max) max = v;
             }
@@ -317,16 +311,34 @@ public final class CpuBackend implements Backend {
             int oOff = t * atHeads * hd + h * hd;
             Arrays.fill(atOut, oOff, oOff + hd, 0f);
             for (int s = 0; s <= last; s++) {
-                float p = sc[s] * inv;
                 long vOff = ((long) s * kvDim + (long) kvh * hd) * Float.BYTES;
-                int i = 0;
-                for (; i < bound; i += F.length()) {
-                    FloatVector.fromMemorySegment(F, values, vOff + i * 4L, ByteOrder.nativeOrder())
-                            .fma(FloatVector.broadcast(F, p), FloatVector.fromArray(F, atOut, oOff + i)).intoArray(atOut, oOff + i);
-                }
-                for (; i < hd; i++) atOut[oOff + i] += p * values.getAtIndex(ValueLayout.JAVA_FLOAT, vOff / 4 + i);
+                headAxpy(sc[s] * inv, values, vOff, atOut, oOff, hd);
             }
         }
+    }
+
+    /** dot(cache row at byte kOff, q[qOff .. qOff + hd)). */
+    private static float headDot(MemorySegment keys, long kOff, float[] q, int qOff, int hd) {
+        int bound = F.loopBound(hd);
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            acc = FloatVector.fromMemorySegment(F, keys, kOff + i * 4L, ByteOrder.nativeOrder()).fma(FloatVector.fromArray(F, q, qOff + i), acc);
+        }
+        float dot = Lanes.sum(acc);
+        for (; i < hd; i++) dot += keys.getAtIndex(ValueLayout.JAVA_FLOAT, kOff / 4 + i) * q[qOff + i];
+        return dot;
+    }
+
+    /** out[oOff .. oOff + hd) += p * cache row at byte vOff. */
+    private static void headAxpy(float p, MemorySegment values, long vOff, float[] out, int oOff, int hd) {
+        int bound = F.loopBound(hd);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector.fromMemorySegment(F, values, vOff + i * 4L, ByteOrder.nativeOrder())
+                    .fma(FloatVector.broadcast(F, p), FloatVector.fromArray(F, out, oOff + i)).intoArray(out, oOff + i);
+        }
+        for (; i < hd; i++) out[oOff + i] += p * values.getAtIndex(ValueLayout.JAVA_FLOAT, vOff / 4 + i);
     }
 
     /**
