@@ -26,9 +26,9 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement", "-XX:CompileThresholdScaling=0.05"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement", "-XX:CompileThresholdScaling=0.5"})
 public class AttentionBench {
     @Param({"128", "512", "2048"})
     int cacheLength;

@@ -28,9 +28,9 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement", "-XX:CompileThresholdScaling=0.05"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement", "-XX:CompileThresholdScaling=0.5"})
 public class NormRopeBench {
     /** GPT-2 small's width, TinyLlama's. */
     @Param({"768", "2048"})
