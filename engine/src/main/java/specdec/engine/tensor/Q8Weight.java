@@ -68,15 +68,6 @@ public final class Q8Weight extends WeightTensor {
         return Lanes.sum(acc);
     }
 
-    /**
-     * Four single-row passes: reading four rows of 34-byte blocks at once measured 1.7x slower
-     * from memory (50257 x 768, one thread) than one row after another, though not from cache.
-     */
-    @Override
-    protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
-        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
-    }
-
     @Override
     protected void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
         MemorySegment r = row(row), s = row(row + 1);
