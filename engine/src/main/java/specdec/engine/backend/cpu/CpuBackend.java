@@ -295,14 +295,20 @@ public final class CpuBackend implements Backend {
             int last = atPos0 + t;
             int qOff = t * atQCols + h * hd;
             float max = Float.NEGATIVE_INFINITY;
-            for (int s = 0; s <= last; s++) {
-                long kOff = ((long) s * kvDim + (long) kvh * hd) * Float.BYTES;
-                float v = headDot(keys, kOff, atQ, qOff, hd) * atScale;
+            int s = 0;
+            long rowBytes = (long) kvDim * Float.BYTES, headOff = (long) kvh * hd * Float.BYTES;
+            if (hd % F.length() == 0) {
+                // four positions per call: their lane sums reduce together (Lanes.sum4, the same bits as one by one)
+                for (; s + 3 <= last; s += 4) headDot4(keys, s * rowBytes + headOff, rowBytes, atQ, qOff, hd, sc, s);
+            }
+            for (; s <= last; s++) sc[s] = headDot(keys, s * rowBytes + headOff, atQ, qOff, hd);
+            for (s = 0; s <= last; s++) {
+                float v = sc[s] * atScale;
                 sc[s] = v;
                 if (v > max) max = v;
             }
             float total = 0;
-            for (int s = 0; s <= last; s++) {
+            for (s = 0; s <= last; s++) {
                 float e = (float) Math.exp(sc[s] - max);
                 sc[s] = e;
                 total += e;
@@ -310,7 +316,14 @@ public final class CpuBackend implements Backend {
             float inv = 1f / total;
             int oOff = t * atHeads * hd + h * hd;
             Arrays.fill(atOut, oOff, oOff + hd, 0f);
-            for (int s = 0; s <= last; s++) {
+            int done = 0;
+            if (hd % (4 * F.length()) == 0) {
+                // the weighted sum of four vectors of the head at a time, kept in registers over all positions
+                for (; done < hd; done += 4 * F.length()) {
+                    headWeightedSum(sc, inv, last, values, headOff + done * 4L, rowBytes, atOut, oOff + done);
+                }
+            }
+            for (s = 0; s <= last && done < hd; s++) {
                 long vOff = ((long) s * kvDim + (long) kvh * hd) * Float.BYTES;
                 headAxpy(sc[s] * inv, values, vOff, atOut, oOff, hd);
             }
@@ -328,6 +341,47 @@ public final class CpuBackend implements Backend {
         float dot = Lanes.sum(acc);
         for (; i < hd; i++) dot += keys.getAtIndex(ValueLayout.JAVA_FLOAT, kOff / 4 + i) * q[qOff + i];
         return dot;
+    }
+
+    /** headDot of the four cache rows at kOff, kOff + stride, ... into out[at .. at + 3]; hd a multiple of the lanes. */
+    private static void headDot4(MemorySegment keys, long kOff, long stride, float[] q, int qOff, int hd, float[] out, int at) {
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), d = FloatVector.zero(F);
+        for (int i = 0; i < hd; i += F.length()) {
+            FloatVector y = FloatVector.fromArray(F, q, qOff + i);
+            long o = kOff + i * 4L;
+            a = FloatVector.fromMemorySegment(F, keys, o, ByteOrder.nativeOrder()).fma(y, a);
+            b = FloatVector.fromMemorySegment(F, keys, o + stride, ByteOrder.nativeOrder()).fma(y, b);
+            c = FloatVector.fromMemorySegment(F, keys, o + 2 * stride, ByteOrder.nativeOrder()).fma(y, c);
+            d = FloatVector.fromMemorySegment(F, keys, o + 3 * stride, ByteOrder.nativeOrder()).fma(y, d);
+        }
+        FloatVector s = Lanes.sum4(a, b, c, d);
+        out[at] = s.lane(Lanes.P0);
+        out[at + 1] = s.lane(Lanes.P1);
+        out[at + 2] = s.lane(Lanes.P2);
+        out[at + 3] = s.lane(Lanes.P3);
+    }
+
+    /**
+     * out[oOff .. oOff + 4N) = sum over positions s <= last of (w[s] * inv) * values row s (four
+     * vectors from byte {@code off}), in s order: the same fma sequence as {@link #headAxpy} per
+     * position, but with the sums in registers instead of a load and store per position.
+     */
+    private static void headWeightedSum(float[] w, float inv, int last, MemorySegment values, long off, long stride,
+                                        float[] out, int oOff) {
+        int n = F.length();
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), d = FloatVector.zero(F);
+        long o = off;
+        for (int s = 0; s <= last; s++, o += stride) {
+            FloatVector p = FloatVector.broadcast(F, w[s] * inv);
+            a = FloatVector.fromMemorySegment(F, values, o, ByteOrder.nativeOrder()).fma(p, a);
+            b = FloatVector.fromMemorySegment(F, values, o + 4L * n, ByteOrder.nativeOrder()).fma(p, b);
+            c = FloatVector.fromMemorySegment(F, values, o + 8L * n, ByteOrder.nativeOrder()).fma(p, c);
+            d = FloatVector.fromMemorySegment(F, values, o + 12L * n, ByteOrder.nativeOrder()).fma(p, d);
+        }
+        a.intoArray(out, oOff);
+        b.intoArray(out, oOff + n);
+        c.intoArray(out, oOff + 2 * n);
+        d.intoArray(out, oOff + 3 * n);
     }
 
     /** out[oOff .. oOff + hd) += p * cache row at byte vOff. */

@@ -113,12 +113,13 @@ class CpuBackendOpsTest {
         assertClose(x.data(), want, 1e-5);
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {1, 4})
-    void groupedQueryAttentionOverTheCache(int T) {
-        int heads = 4, kvHeads = 2, hd = 20, pos0 = 6, kvDim = kvHeads * hd;
+    /** Head sizes off the vector width (20) and on it (64, 128: the four-position and register-sum paths). */
+    @ParameterizedTest(name = "T={0} hd={1} pos0={2}")
+    @org.junit.jupiter.params.provider.CsvSource({"1,20,6", "4,20,6", "1,64,37", "5,64,37", "5,128,9", "1,128,3"})
+    void groupedQueryAttentionOverTheCache(int T, int hd, int pos0) {
+        int heads = 4, kvHeads = 2, kvDim = kvHeads * hd;
         float scale = 0.3f;
-        try (KvCache cache = backend.newKvCache(1, 16, kvDim)) {
+        try (KvCache cache = backend.newKvCache(1, pos0 + T, kvDim)) {
             CpuTensor keys = tensor(pos0 + T, kvDim, 1), values = tensor(pos0 + T, kvDim, 1);
             backend.storeKv(cache, 0, keys, values, 0, pos0 + T);
             CpuTensor q = tensor(T, heads * hd, 1), out = new CpuTensor(T, heads * hd);
