@@ -82,7 +82,7 @@ public final class F32Weight extends WeightTensor {
     }
 
     @Override
-    protected boolean dot4x4(int row, float[] x, int xs, int t0, int T, float[] acc) {
+    protected void dot4x4(int row, float[] x, int xs, int t0, int T, float[] out, int os, float[] acc) {
         MemorySegment r = row(row), q = row(row + 1), p = row(row + 2), o = row(row + 3);
         int last = T - 1;
         int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs, x3 = Math.min(t0 + 3, last) * xs;
@@ -144,52 +144,7 @@ public final class F32Weight extends WeightTensor {
         acc[16 * n + 4] = c10; acc[16 * n + 5] = c11; acc[16 * n + 6] = c12; acc[16 * n + 7] = c13;
         acc[16 * n + 8] = c20; acc[16 * n + 9] = c21; acc[16 * n + 10] = c22; acc[16 * n + 11] = c23;
         acc[16 * n + 12] = c30; acc[16 * n + 13] = c31; acc[16 * n + 14] = c32; acc[16 * n + 15] = c33;
-        return true;
-    }
-
-    @Override
-    protected void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
-        MemorySegment r = row(row), q = row(row + 1);
-        int last = T - 1;
-        int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs, x3 = Math.min(t0 + 3, last) * xs;
-        int bound = F.loopBound(cols);
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-        int i = 0;
-        for (; i < bound; i += F.length()) {
-            FloatVector w = load(r, i), v = load(q, i), y;
-            y = FloatVector.fromArray(F, x, x0 + i);
-            a0 = w.fma(y, a0);
-            b0 = v.fma(y, b0);
-            y = FloatVector.fromArray(F, x, x1 + i);
-            a1 = w.fma(y, a1);
-            b1 = v.fma(y, b1);
-            y = FloatVector.fromArray(F, x, x2 + i);
-            a2 = w.fma(y, a2);
-            b2 = v.fma(y, b2);
-            y = FloatVector.fromArray(F, x, x3 + i);
-            a3 = w.fma(y, a3);
-            b3 = v.fma(y, b3);
-        }
-        float c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0;
-        for (; i < cols; i++) {
-            float w = r.get(LE, i * 4L), v = q.get(LE, i * 4L);
-            c0 += w * x[x0 + i];
-            d0 += v * x[x0 + i];
-            c1 += w * x[x1 + i];
-            d1 += v * x[x1 + i];
-            c2 += w * x[x2 + i];
-            d2 += v * x[x2 + i];
-            c3 += w * x[x3 + i];
-            d3 += v * x[x3 + i];
-        }
-        FloatVector sa = Lanes.sum4(a0, a1, a2, a3), sb = Lanes.sum4(b0, b1, b2, b3);
-        int j = row;
-        out[t0 * os + j] = sa.lane(Lanes.P0) + c0;
-        out[t0 * os + j + 1] = sb.lane(Lanes.P0) + d0;
-        if (t0 + 1 < T) { out[(t0 + 1) * os + j] = sa.lane(Lanes.P1) + c1; out[(t0 + 1) * os + j + 1] = sb.lane(Lanes.P1) + d1; }
-        if (t0 + 2 < T) { out[(t0 + 2) * os + j] = sa.lane(Lanes.P2) + c2; out[(t0 + 2) * os + j + 1] = sb.lane(Lanes.P2) + d2; }
-        if (t0 + 3 < T) { out[(t0 + 3) * os + j] = sa.lane(Lanes.P3) + c3; out[(t0 + 3) * os + j + 1] = sb.lane(Lanes.P3) + d3; }
+        reduce16(acc, row, t0, T, out, os);
     }
 
 }

@@ -90,9 +90,13 @@ public final class Q4Weight extends WeightTensor {
     // the rows staying in L1 between passes.
 
     @Override
-    protected void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
-        dot1x4(row, x, xs, t0, T, out, os);
-        dot1x4(row + 1, x, xs, t0, T, out, os);
+    protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
+        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
+    }
+
+    @Override
+    protected void dot4x4(int row, float[] x, int xs, int t0, int T, float[] out, int os, float[] acc) {
+        for (int r = 0; r < 4; r++) dot1x4(row + r, x, xs, t0, T, out, os);
     }
 
     private void dot1x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {

@@ -69,7 +69,18 @@ public final class Q8Weight extends WeightTensor {
     }
 
     @Override
-    protected void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
+    protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
+        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
+    }
+
+    @Override
+    protected void dot4x4(int row, float[] x, int xs, int t0, int T, float[] out, int os, float[] acc) {
+        dot2x4(row, x, xs, t0, T, out, os);
+        dot2x4(row + 2, x, xs, t0, T, out, os);
+    }
+
+    /** Rows row and row + 1 with inputs t0 .. t0 + 3 (clamped to T - 1). */
+    private void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
         MemorySegment r = row(row), s = row(row + 1);
         int last = T - 1;
         int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs, x3 = Math.min(t0 + 3, last) * xs;

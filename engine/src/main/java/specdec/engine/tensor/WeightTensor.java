@@ -92,39 +92,32 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     protected abstract float dot1(int row, float[] x, int xOff);
 
     /**
-     * dot1 of rows {@code row} .. {@code row + 3} with one input, results to out[outOff ..]. This
-     * default makes four single-row passes; F32 and BF16 override it with four independent chains
-     * in one loop. For the formats whose widening is long (F16, Q4_0) four rows in one loop outgrow
-     * what C2 keeps in registers (boxed vectors, measured 6-10x slower), and for Q8_0 reading four
-     * rows of 34-byte blocks at once measured 1.7x slower from memory than one row after another.
+     * dot1 of rows {@code row} .. {@code row + 3} with one input, results to out[outOff ..]. F32
+     * and BF16 run four independent chains in one loop. F16 and Q4_0, whose widening is long,
+     * make four single-row passes: four rows in one loop outgrow what C2 keeps in registers
+     * (boxed vectors, measured 6-10x slower). So does Q8_0: four rows of 34-byte blocks at once
+     * measured 1.7x slower from memory than one row after another. Each class writes its own
+     * version even where it is four dot1 calls: a shared one here inlines whichever dot1 it saw
+     * first, and once two formats have run through it, it grows past what C2 compiles without
+     * boxing (Q8_0 after F16 measured 6x slower).
      */
-    protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
-        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
-    }
+    protected abstract void dot4x1(int row, float[] x, int xOff, float[] out, int outOff);
 
     /**
-     * Rows {@code row} and {@code row + 1} with inputs t0 .. t0 + 3 (indices past T - 1 repeat
-     * input T - 1): each weight vector and each input vector is loaded once per step for all
-     * eight products. Results for t < T go to out[t * os + row] and out[t * os + row + 1], each
-     * summed in dot1's order ({@link Lanes#sum4}).
+     * Rows {@code row} .. {@code row + 3} with inputs t0 .. t0 + 3 (indices past T - 1 repeat input
+     * T - 1, so one unrolled kernel serves 2 to 4 inputs); results for t < T go to
+     * out[t * os + row + r], each summed in dot1's order. F32 and BF16 do it in one loop that
+     * streams the four rows at once, leaving the sixteen accumulators in acc[k * N ..]
+     * (k = 4 r + input offset) and their scalar tails in acc[16 N + k] for {@link #reduce16}: with
+     * the lane sums in the same method it outgrows what C2 keeps in registers and boxes every
+     * vector. The other formats take narrower passes over the same rows.
      */
-    protected abstract void dot2x4(int row, float[] x, int xs, int t0, int T, float[] out, int os);
-
-    /**
-     * As {@link #dot2x4} for rows {@code row} .. {@code row + 3}, in one loop that streams the four
-     * rows at once, but leaving the sixteen accumulators in acc[k * N ..] (k = 4 * row offset +
-     * input offset, N lanes each) and their scalar tails in acc[16 N + k] for {@link #reduce16}:
-     * with the lane sums in the same method it outgrows what C2 keeps in registers and boxes
-     * every vector. Returns false where a dtype has no such kernel ({@link #matmul} then takes
-     * two 2x4 blocks).
-     */
-    protected boolean dot4x4(int row, float[] x, int xs, int t0, int T, float[] acc) {
-        return false;
-    }
+    protected abstract void dot4x4(int row, float[] x, int xs, int t0, int T, float[] out, int os, float[] acc);
 
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[17 * Lanes.N]);
 
-    private static void reduce16(float[] acc, int row, int t0, int T, float[] out, int os) {
+    /** Finishes a one-loop {@link #dot4x4}: sums the lanes of its sixteen accumulators, adds their tails. */
+    protected static void reduce16(float[] acc, int row, int t0, int T, float[] out, int os) {
         int n = Lanes.N, tails = 16 * n;
         for (int r = 0; r < 4; r++) {
             int k = 4 * r;
@@ -135,15 +128,6 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
             if (t0 + 1 < T) out[(t0 + 1) * os + j] = s.lane(Lanes.P1) + acc[tails + k + 1];
             if (t0 + 2 < T) out[(t0 + 2) * os + j] = s.lane(Lanes.P2) + acc[tails + k + 2];
             if (t0 + 3 < T) out[(t0 + 3) * os + j] = s.lane(Lanes.P3) + acc[tails + k + 3];
-        }
-    }
-
-    private void block4x4(int j, float[] x, int xStride, int t0, int T, float[] out, int outStride, float[] acc) {
-        if (dot4x4(j, x, xStride, t0, T, acc)) {
-            reduce16(acc, j, t0, T, out, outStride);
-        } else {
-            dot2x4(j, x, xStride, t0, T, out, outStride);
-            dot2x4(j + 2, x, xStride, t0, T, out, outStride);
         }
     }
 
@@ -162,9 +146,9 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
         for (; j + 3 < j1; j += 4) {
             // the first pass streams the four rows from memory, and the heaviest one (four inputs)
             // goes first so its arithmetic overlaps the loads; later passes find the rows in L1
-            if (blocks > 0) block4x4(j, x, xStride, 0, T, out, outStride, acc);
+            if (blocks > 0) dot4x4(j, x, xStride, 0, T, out, outStride, acc);
             for (int t = blocks; t < T; t++) dot4x1(j, x, t * xStride, out, t * outStride + j);
-            for (int t0 = 4; t0 < blocks; t0 += 4) block4x4(j, x, xStride, t0, T, out, outStride, acc);
+            for (int t0 = 4; t0 < blocks; t0 += 4) dot4x4(j, x, xStride, t0, T, out, outStride, acc);
         }
         for (; j < j1; j++) {
             for (int t = 0; t < T; t++) out[t * outStride + j] = dot1(j, x, t * xStride);
