@@ -31,7 +31,6 @@ public abstract class TransformerModel implements LanguageModel {
     private Tensor logitsScratch;
     private final DType quantization;
     private final Arena quantArena = Arena.ofShared();
-    private long quantBytes;
     private int keptUnquantised;
     private static final Logger LOG = LoggerFactory.getLogger(TransformerModel.class);
 
@@ -61,9 +60,7 @@ public abstract class TransformerModel implements LanguageModel {
             keptUnquantised++;
             return w;
         }
-        WeightTensor q = Quantize.of(w, quantization, quantArena);
-        quantBytes += q.segment().byteSize();
-        return q;
+        return Quantize.of(w, quantization, quantArena);
     }
 
     /** The dtype of the final projection, the largest matrix, as computed with. */
@@ -74,11 +71,6 @@ public abstract class TransformerModel implements LanguageModel {
     /** Matrices left in their stored dtype because their rows are not whole quantisation blocks. */
     public int keptUnquantised() {
         return keptUnquantised;
-    }
-
-    /** Bytes the matrices take as this model computes with them. */
-    protected long quantisedBytes() {
-        return quantBytes;
     }
 
     public ModelConfig config() {

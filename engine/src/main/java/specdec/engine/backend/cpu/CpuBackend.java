@@ -315,17 +315,14 @@ public final class CpuBackend implements Backend {
             }
             float inv = 1f / total;
             int oOff = t * atHeads * hd + h * hd;
-            Arrays.fill(atOut, oOff, oOff + hd, 0f);
-            int done = 0;
             if (hd % (4 * F.length()) == 0) {
                 // the weighted sum of four vectors of the head at a time, kept in registers over all positions
-                for (; done < hd; done += 4 * F.length()) {
+                for (int done = 0; done < hd; done += 4 * F.length()) {
                     headWeightedSum(sc, inv, last, values, headOff + done * 4L, rowBytes, atOut, oOff + done);
                 }
-            }
-            for (s = 0; s <= last && done < hd; s++) {
-                long vOff = ((long) s * kvDim + (long) kvh * hd) * Float.BYTES;
-                headAxpy(sc[s] * inv, values, vOff, atOut, oOff, hd);
+            } else {
+                Arrays.fill(atOut, oOff, oOff + hd, 0f);
+                for (s = 0; s <= last; s++) headAxpy(sc[s] * inv, values, s * rowBytes + headOff, atOut, oOff, hd);
             }
         }
     }

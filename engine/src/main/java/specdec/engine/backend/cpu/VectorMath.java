@@ -61,7 +61,7 @@ public final class VectorMath {
         return x.div(exp(x.neg()).add(1f));
     }
 
-    /** Applies {@code fn} lane-wise to a[from, to); the tail runs masked, through the same operations. */
+    /** tanh-GELU on a[from, to), in place; the tail runs masked, through the same operations. */
     public static void geluTanh(float[] a, int from, int to) {
         for (int i = from; i < to; i += F.length()) {
             var m = F.indexInRange(i, to);
