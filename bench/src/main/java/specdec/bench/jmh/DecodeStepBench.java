@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement", "-XX:CompileThresholdScaling=0.5"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement", "-XX:CompileThresholdScaling=0.5", Bench.INLINE_KERNELS})
 public class DecodeStepBench {
     @Param({"gpt2:text-dev", "llama:tiny"})
     String preset;

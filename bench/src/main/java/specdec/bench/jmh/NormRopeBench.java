@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement", "-XX:CompileThresholdScaling=0.5"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement", "-XX:CompileThresholdScaling=0.5", Bench.INLINE_KERNELS})
 public class NormRopeBench {
     /** GPT-2 small's width, TinyLlama's. */
     @Param({"768", "2048"})

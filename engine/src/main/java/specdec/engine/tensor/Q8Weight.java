@@ -70,7 +70,27 @@ public final class Q8Weight extends WeightTensor {
 
     @Override
     protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
-        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
+        MemorySegment r = row(row), s = row(row + 1), p = row(row + 2), o = row(row + 3);
+        int blocks = cols / DType.BLOCK;
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), d = FloatVector.zero(F);
+        for (int k = 0; k < blocks; k++) {
+            long base = k * 34L;
+            int xb = xOff + k * DType.BLOCK;
+            float da = Halfs.f16ToFloat(r.get(LE, base)), db = Halfs.f16ToFloat(s.get(LE, base));
+            float dc = Halfs.f16ToFloat(p.get(LE, base)), dd = Halfs.f16ToFloat(o.get(LE, base));
+            for (int h = 0; h < 32; h += N) {
+                FloatVector y = FloatVector.fromArray(F, x, xb + h);
+                a = q8(r, base, h).mul(da).fma(y, a);
+                b = q8(s, base, h).mul(db).fma(y, b);
+                c = q8(p, base, h).mul(dc).fma(y, c);
+                d = q8(o, base, h).mul(dd).fma(y, d);
+            }
+        }
+        FloatVector sum = Lanes.sum4(a, b, c, d);
+        out[outOff] = sum.lane(Lanes.P0);
+        out[outOff + 1] = sum.lane(Lanes.P1);
+        out[outOff + 2] = sum.lane(Lanes.P2);
+        out[outOff + 3] = sum.lane(Lanes.P3);
     }
 
     @Override

@@ -92,11 +92,11 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     protected abstract float dot1(int row, float[] x, int xOff);
 
     /**
-     * dot1 of rows {@code row} .. {@code row + 3} with one input, results to out[outOff ..]. F32
-     * and BF16 run four independent chains in one loop. F16 and Q4_0, whose widening is long,
-     * make four single-row passes: four rows in one loop outgrow what C2 keeps in registers
-     * (boxed vectors, measured 6-10x slower). So does Q8_0: four rows of 34-byte blocks at once
-     * measured 1.7x slower from memory than one row after another. Each class writes its own
+     * dot1 of rows {@code row} .. {@code row + 3} with one input, results to out[outOff ..]. F32,
+     * BF16 and Q8_0 run four independent chains in one loop (one chain is bound by the fma
+     * latency: Q8_0 measured 1.6x faster with four). F16 and Q4_0, whose widening is long, make
+     * four single-row passes: four rows in one loop outgrow what C2 keeps in registers (boxed
+     * vectors, measured 3-5x slower), and two measured no faster. Each class writes its own
      * version even where it is four dot1 calls: a shared one here inlines whichever dot1 it saw
      * first, and once two formats have run through it, it grows past what C2 compiles without
      * boxing (Q8_0 after F16 measured 6x slower).
@@ -133,22 +133,21 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
 
     /**
      * out[t * outStride + j] = sum_i W[j, i] * x[t * xStride + i] for t < T and j in [j0, j1).
-     * Rows go four at a time: each group of four inputs takes a 4x4 block, the one to three inputs
-     * left take one four-row pass each, so every weight vector costs exactly T multiply-adds, and
-     * the passes after the first find the four rows in L1. A K + 1-token verification thus streams
-     * the weights from memory once, like a one-token step, and every result is the same bits
+     * Rows go four at a time. The inputs go four at a time through a 4x4 block; two or three left
+     * over take one more block (repeating the last input) rather than a pass each, and a single
+     * one a four-row pass. The first block streams the rows from memory (the heaviest first, so
+     * its arithmetic overlaps the loads) and later passes find them in L1, so a K + 1-token
+     * verification reads the weights once, like a one-token step; every result is the same bits
      * whatever T is.
      */
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
         int j = j0;
-        int blocks = T & ~3;
-        float[] acc = blocks > 0 ? SCRATCH.get() : null;
+        float[] acc = T > 1 ? SCRATCH.get() : null;
         for (; j + 3 < j1; j += 4) {
-            // the first pass streams the four rows from memory, and the heaviest one (four inputs)
-            // goes first so its arithmetic overlaps the loads; later passes find the rows in L1
-            if (blocks > 0) dot4x4(j, x, xStride, 0, T, out, outStride, acc);
-            for (int t = blocks; t < T; t++) dot4x1(j, x, t * xStride, out, t * outStride + j);
-            for (int t0 = 4; t0 < blocks; t0 += 4) dot4x4(j, x, xStride, t0, T, out, outStride, acc);
+            for (int t0 = 0; t0 < T; t0 += 4) {
+                if (T - t0 == 1) dot4x1(j, x, t0 * xStride, out, t0 * outStride + j);
+                else dot4x4(j, x, xStride, t0, T, out, outStride, acc);
+            }
         }
         for (; j < j1; j++) {
             for (int t = 0; t < T; t++) out[t * outStride + j] = dot1(j, x, t * xStride);
