@@ -150,5 +150,4 @@ public final class BF16Weight extends WeightTensor {
         acc[16 * n + 12] = c30; acc[16 * n + 13] = c31; acc[16 * n + 14] = c32; acc[16 * n + 15] = c33;
         reduce16(acc, row, t0, T, out, os);
     }
-
 }

@@ -111,4 +111,52 @@ public final class F16Weight extends WeightTensor {
         if (t0 + 2 < T) out[(t0 + 2) * os + row] = s.lane(Lanes.P2) + c2;
         if (t0 + 3 < T) out[(t0 + 3) * os + row] = s.lane(Lanes.P3) + c3;
     }
+
+    @Override
+    protected boolean hasDot2x5() {
+        return true;
+    }
+
+    @Override
+    protected void dot2x5(int row, float[] x, int xs, int t0, float[] acc) {
+        dot1x5(row, x, xs, t0, acc, 0);
+        dot1x5(row + 1, x, xs, t0, acc, 5);
+    }
+
+    /** One row of {@link #dot2x5} (a row per loop, as dot4x1 goes), into slots k .. k + 4. */
+    private void dot1x5(int row, float[] x, int xs, int t0, float[] acc, int k) {
+        MemorySegment r = row(row);
+        int x0 = t0 * xs, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs, x4 = x3 + xs;
+        int bound = F.loopBound(cols);
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F), a4 = FloatVector.zero(F);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector w = widen(r, 0, i);
+            a0 = w.fma(FloatVector.fromArray(F, x, x0 + i), a0);
+            a1 = w.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+            a2 = w.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+            a3 = w.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+            a4 = w.fma(FloatVector.fromArray(F, x, x4 + i), a4);
+        }
+        int n = F.length(), tails = 10 * n + k;
+        float c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;
+        for (; i < cols; i++) {
+            float w = Halfs.f16ToFloat(r.get(LE, i * 2L));
+            c0 += w * x[x0 + i];
+            c1 += w * x[x1 + i];
+            c2 += w * x[x2 + i];
+            c3 += w * x[x3 + i];
+            c4 += w * x[x4 + i];
+        }
+        a0.intoArray(acc, k * n);
+        a1.intoArray(acc, (k + 1) * n);
+        a2.intoArray(acc, (k + 2) * n);
+        a3.intoArray(acc, (k + 3) * n);
+        a4.intoArray(acc, (k + 4) * n);
+        acc[tails] = c0;
+        acc[tails + 1] = c1;
+        acc[tails + 2] = c2;
+        acc[tails + 3] = c3;
+        acc[tails + 4] = c4;
+    }
 }

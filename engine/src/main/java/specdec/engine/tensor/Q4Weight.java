@@ -136,4 +136,48 @@ public final class Q4Weight extends WeightTensor {
         if (t0 + 2 < T) out[(t0 + 2) * os + row] = s.lane(Lanes.P2);
         if (t0 + 3 < T) out[(t0 + 3) * os + row] = s.lane(Lanes.P3);
     }
+
+    @Override
+    protected boolean hasDot2x5() {
+        return true;
+    }
+
+    @Override
+    protected void dot2x5(int row, float[] x, int xs, int t0, float[] acc) {
+        dot1x5(row, x, xs, t0, acc, 0);
+        dot1x5(row + 1, x, xs, t0, acc, 5);
+    }
+
+    /** One row of {@link #dot2x5} (a row per loop, as dot4x1 goes), into slots k .. k + 4. */
+    private void dot1x5(int row, float[] x, int xs, int t0, float[] acc, int k) {
+        MemorySegment r = row(row);
+        int x0 = t0 * xs, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs, x4 = x3 + xs;
+        int blocks = cols / DType.BLOCK;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F), a4 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long base = b * 18L;
+            int xb = b * DType.BLOCK;
+            float d = Halfs.f16ToFloat(r.get(LE, base));
+            for (int h = 0; h < 16; h += N) {
+                FloatVector w = low(r, base, h).fma(d, -8 * d);
+                a0 = w.fma(FloatVector.fromArray(F, x, x0 + xb + h), a0);
+                a1 = w.fma(FloatVector.fromArray(F, x, x1 + xb + h), a1);
+                a2 = w.fma(FloatVector.fromArray(F, x, x2 + xb + h), a2);
+                a3 = w.fma(FloatVector.fromArray(F, x, x3 + xb + h), a3);
+                a4 = w.fma(FloatVector.fromArray(F, x, x4 + xb + h), a4);
+                w = high(r, base, h).fma(d, -8 * d);
+                a0 = w.fma(FloatVector.fromArray(F, x, x0 + xb + 16 + h), a0);
+                a1 = w.fma(FloatVector.fromArray(F, x, x1 + xb + 16 + h), a1);
+                a2 = w.fma(FloatVector.fromArray(F, x, x2 + xb + 16 + h), a2);
+                a3 = w.fma(FloatVector.fromArray(F, x, x3 + xb + 16 + h), a3);
+                a4 = w.fma(FloatVector.fromArray(F, x, x4 + xb + 16 + h), a4);
+            }
+        }
+        a0.intoArray(acc, k * N);
+        a1.intoArray(acc, (k + 1) * N);
+        a2.intoArray(acc, (k + 2) * N);
+        a3.intoArray(acc, (k + 3) * N);
+        a4.intoArray(acc, (k + 4) * N);
+        java.util.Arrays.fill(acc, 10 * N + k, 10 * N + k + 5, 0f);
+    }
 }

@@ -70,27 +70,7 @@ public final class Q8Weight extends WeightTensor {
 
     @Override
     protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
-        MemorySegment r = row(row), s = row(row + 1), p = row(row + 2), o = row(row + 3);
-        int blocks = cols / DType.BLOCK;
-        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), d = FloatVector.zero(F);
-        for (int k = 0; k < blocks; k++) {
-            long base = k * 34L;
-            int xb = xOff + k * DType.BLOCK;
-            float da = Halfs.f16ToFloat(r.get(LE, base)), db = Halfs.f16ToFloat(s.get(LE, base));
-            float dc = Halfs.f16ToFloat(p.get(LE, base)), dd = Halfs.f16ToFloat(o.get(LE, base));
-            for (int h = 0; h < 32; h += N) {
-                FloatVector y = FloatVector.fromArray(F, x, xb + h);
-                a = q8(r, base, h).mul(da).fma(y, a);
-                b = q8(s, base, h).mul(db).fma(y, b);
-                c = q8(p, base, h).mul(dc).fma(y, c);
-                d = q8(o, base, h).mul(dd).fma(y, d);
-            }
-        }
-        FloatVector sum = Lanes.sum4(a, b, c, d);
-        out[outOff] = sum.lane(Lanes.P0);
-        out[outOff + 1] = sum.lane(Lanes.P1);
-        out[outOff + 2] = sum.lane(Lanes.P2);
-        out[outOff + 3] = sum.lane(Lanes.P3);
+        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
     }
 
     @Override
@@ -136,5 +116,54 @@ public final class Q8Weight extends WeightTensor {
         if (t0 + 1 < T) { out[(t0 + 1) * os + j] = sa.lane(Lanes.P1); out[(t0 + 1) * os + j + 1] = sb.lane(Lanes.P1); }
         if (t0 + 2 < T) { out[(t0 + 2) * os + j] = sa.lane(Lanes.P2); out[(t0 + 2) * os + j + 1] = sb.lane(Lanes.P2); }
         if (t0 + 3 < T) { out[(t0 + 3) * os + j] = sa.lane(Lanes.P3); out[(t0 + 3) * os + j + 1] = sb.lane(Lanes.P3); }
+    }
+
+    @Override
+    protected boolean hasDot2x5() {
+        return true;
+    }
+
+    @Override
+    protected void dot2x5(int row, float[] x, int xs, int t0, float[] acc) {
+        MemorySegment r = row(row), s = row(row + 1);
+        int x0 = t0 * xs, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs, x4 = x3 + xs;
+        int blocks = cols / DType.BLOCK;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F), a4 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F), b4 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long base = b * 34L;
+            int xb = b * DType.BLOCK;
+            float da = Halfs.f16ToFloat(r.get(LE, base));
+            float db = Halfs.f16ToFloat(s.get(LE, base));
+            for (int h = 0; h < 32; h += N) {
+                FloatVector w0 = q8(r, base, h).mul(da), w1 = q8(s, base, h).mul(db), y;
+                y = FloatVector.fromArray(F, x, x0 + xb + h);
+                a0 = w0.fma(y, a0);
+                b0 = w1.fma(y, b0);
+                y = FloatVector.fromArray(F, x, x1 + xb + h);
+                a1 = w0.fma(y, a1);
+                b1 = w1.fma(y, b1);
+                y = FloatVector.fromArray(F, x, x2 + xb + h);
+                a2 = w0.fma(y, a2);
+                b2 = w1.fma(y, b2);
+                y = FloatVector.fromArray(F, x, x3 + xb + h);
+                a3 = w0.fma(y, a3);
+                b3 = w1.fma(y, b3);
+                y = FloatVector.fromArray(F, x, x4 + xb + h);
+                a4 = w0.fma(y, a4);
+                b4 = w1.fma(y, b4);
+            }
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, N);
+        a2.intoArray(acc, 2 * N);
+        a3.intoArray(acc, 3 * N);
+        a4.intoArray(acc, 4 * N);
+        b0.intoArray(acc, 5 * N);
+        b1.intoArray(acc, 6 * N);
+        b2.intoArray(acc, 7 * N);
+        b3.intoArray(acc, 8 * N);
+        b4.intoArray(acc, 9 * N);
+        java.util.Arrays.fill(acc, 10 * N, 10 * N + 10, 0f);
     }
 }

@@ -92,11 +92,12 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     protected abstract float dot1(int row, float[] x, int xOff);
 
     /**
-     * dot1 of rows {@code row} .. {@code row + 3} with one input, results to out[outOff ..]. F32,
-     * BF16 and Q8_0 run four independent chains in one loop (one chain is bound by the fma
-     * latency: Q8_0 measured 1.6x faster with four). F16 and Q4_0, whose widening is long, make
-     * four single-row passes: four rows in one loop outgrow what C2 keeps in registers (boxed
-     * vectors, measured 3-5x slower), and two measured no faster. Each class writes its own
+     * dot1 of rows {@code row} .. {@code row + 3} with one input, results to out[outOff ..]. F32
+     * and BF16 run four independent chains in one loop. F16 and Q4_0, whose widening is long,
+     * make four single-row passes: four rows in one loop outgrow what C2 keeps in registers
+     * (boxed vectors, measured 3-5x slower), and two measured no faster. So does Q8_0: four rows
+     * of 34-byte blocks in one loop measured 1.7x faster alone on one thread but 1.3x slower in
+     * a whole GPT-2 step on two. Each class writes its own
      * version even where it is four dot1 calls: a shared one here inlines whichever dot1 it saw
      * first, and once two formats have run through it, it grows past what C2 compiles without
      * boxing (Q8_0 after F16 measured 6x slower).
@@ -114,7 +115,43 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
      */
     protected abstract void dot4x4(int row, float[] x, int xs, int t0, int T, float[] out, int os, float[] acc);
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[17 * Lanes.N]);
+    /**
+     * Whether this format has {@link #dot2x5}. Five inputs (K = 4, the default draft length) as a
+     * 4x4 block and a one-input pass widen every weight twice; the formats whose widening costs
+     * most (F16, Q8_0, Q4_0: measured 1.3-1.4x faster on a GPT-2 five-token step) take them in one
+     * pass of five. F32 has nothing to widen, and BF16's two-row five-input loop measured 1.3x
+     * slower than the 4x4 block and pass.
+     */
+    protected boolean hasDot2x5() {
+        return false;
+    }
+
+    /**
+     * Rows {@code row}, {@code row + 1} with inputs t0 .. t0 + 4, one pass: the accumulator of
+     * row r and input t0 + k goes to acc[(5 r + k) * N ..], its scalar tail to acc[10 N + 5 r + k],
+     * for {@link #reduce2x5}, which the caller runs (inlined into the kernel, the lane sums next to
+     * ten live accumulators would outgrow C2's registers).
+     */
+    protected void dot2x5(int row, float[] x, int xs, int t0, float[] acc) {
+        throw new UnsupportedOperationException(dtype() + " has no five-input kernel");
+    }
+
+    /** Finishes {@link #dot2x5}: each result summed as dot1 sums it. */
+    private static void reduce2x5(float[] acc, int row, int t0, float[] out, int os) {
+        int n = Lanes.N, tails = 10 * n;
+        for (int r = 0; r < 2; r++) {
+            int k = 5 * r, j = row + r;
+            FloatVector s = Lanes.sum4(FloatVector.fromArray(Lanes.F, acc, k * n), FloatVector.fromArray(Lanes.F, acc, (k + 1) * n),
+                    FloatVector.fromArray(Lanes.F, acc, (k + 2) * n), FloatVector.fromArray(Lanes.F, acc, (k + 3) * n));
+            out[t0 * os + j] = s.lane(Lanes.P0) + acc[tails + k];
+            out[(t0 + 1) * os + j] = s.lane(Lanes.P1) + acc[tails + k + 1];
+            out[(t0 + 2) * os + j] = s.lane(Lanes.P2) + acc[tails + k + 2];
+            out[(t0 + 3) * os + j] = s.lane(Lanes.P3) + acc[tails + k + 3];
+            out[(t0 + 4) * os + j] = Lanes.sum(FloatVector.fromArray(Lanes.F, acc, (k + 4) * n)) + acc[tails + k + 4];
+        }
+    }
+
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[16 * Lanes.N + 16]);
 
     /** Finishes a one-loop {@link #dot4x4}: sums the lanes of its sixteen accumulators, adds their tails. */
     protected static void reduce16(float[] acc, int row, int t0, int T, float[] out, int os) {
@@ -143,10 +180,21 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
         int j = j0;
         float[] acc = T > 1 ? SCRATCH.get() : null;
+        boolean five = hasDot2x5();
         for (; j + 3 < j1; j += 4) {
-            for (int t0 = 0; t0 < T; t0 += 4) {
-                if (T - t0 == 1) dot4x1(j, x, t0 * xStride, out, t0 * outStride + j);
-                else dot4x4(j, x, xStride, t0, T, out, outStride, acc);
+            for (int t0 = 0; t0 < T; ) {
+                int n = T - t0;
+                if (n == 5 && five) {
+                    dot2x5(j, x, xStride, t0, acc);
+                    reduce2x5(acc, j, t0, out, outStride);
+                    dot2x5(j + 2, x, xStride, t0, acc);
+                    reduce2x5(acc, j + 2, t0, out, outStride);
+                    t0 += 5;
+                } else {
+                    if (n == 1) dot4x1(j, x, t0 * xStride, out, t0 * outStride + j);
+                    else dot4x4(j, x, xStride, t0, T, out, outStride, acc);
+                    t0 += 4;
+                }
             }
         }
         for (; j < j1; j++) {
