@@ -9,15 +9,18 @@ import java.util.SplittableRandom;
 final class Bench {
     private Bench() {}
 
-    /**
-     * The launcher's CompileCommands as one JVM argument (HotSpot reads one command per line):
-     * the vector helpers stay inlined into every kernel, see docs/benchmarks.md.
-     */
-    static final String INLINE_KERNELS = "-XX:CompileCommand=quiet\n"
-            + "inline,specdec.engine.tensor.Lanes::*\ninline,specdec.engine.tensor.Halfs::*\n"
-            + "inline,specdec.engine.tensor.*::load\ninline,specdec.engine.tensor.*::q8\n"
-            + "inline,specdec.engine.tensor.*::widen\ninline,specdec.engine.tensor.*::low\n"
-            + "inline,specdec.engine.tensor.*::high\ninline,specdec.engine.tensor.*::packed";
+    // The launcher's CompileCommands, one JVM argument each (JMH's benchmark list is line-based,
+    // so they cannot share one): the vector helpers stay inlined into every kernel, see
+    // docs/benchmarks.md.
+    static final String CC_QUIET = "-XX:CompileCommand=quiet";
+    static final String CC_LANES = "-XX:CompileCommand=inline,specdec.engine.tensor.Lanes::*";
+    static final String CC_HALFS = "-XX:CompileCommand=inline,specdec.engine.tensor.Halfs::*";
+    static final String CC_LOAD = "-XX:CompileCommand=inline,specdec.engine.tensor.*::load";
+    static final String CC_Q8 = "-XX:CompileCommand=inline,specdec.engine.tensor.*::q8";
+    static final String CC_WIDEN = "-XX:CompileCommand=inline,specdec.engine.tensor.*::widen";
+    static final String CC_LOW = "-XX:CompileCommand=inline,specdec.engine.tensor.*::low";
+    static final String CC_HIGH = "-XX:CompileCommand=inline,specdec.engine.tensor.*::high";
+    static final String CC_PACKED = "-XX:CompileCommand=inline,specdec.engine.tensor.*::packed";
 
     /** Fills a CPU tensor with standard normal values. */
     static void fill(Tensor t, SplittableRandom rng) {
