@@ -147,4 +147,81 @@ public final class F32Weight extends WeightTensor {
         reduce16(acc, row, t0, T, out, os);
     }
 
+
+    @Override
+    protected boolean hasDot4x5() {
+        return true;
+    }
+
+    @Override
+    protected void dot4x5(int row, float[] x, int xs, int t0, float[] acc) {
+        MemorySegment r = row(row), q = row(row + 1), p = row(row + 2), o = row(row + 3);
+        int x0 = t0 * xs, x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs, x4 = x3 + xs;
+        int bound = F.loopBound(cols);
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F), a4 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F), b4 = FloatVector.zero(F);
+        FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F), c4 = FloatVector.zero(F);
+        FloatVector d0 = FloatVector.zero(F), d1 = FloatVector.zero(F), d2 = FloatVector.zero(F), d3 = FloatVector.zero(F), d4 = FloatVector.zero(F);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
+            FloatVector w0 = load(r, i), w1 = load(q, i), w2 = load(p, i), w3 = load(o, i), y;
+            y = FloatVector.fromArray(F, x, x0 + i);
+            a0 = w0.fma(y, a0);
+            b0 = w1.fma(y, b0);
+            c0 = w2.fma(y, c0);
+            d0 = w3.fma(y, d0);
+            y = FloatVector.fromArray(F, x, x1 + i);
+            a1 = w0.fma(y, a1);
+            b1 = w1.fma(y, b1);
+            c1 = w2.fma(y, c1);
+            d1 = w3.fma(y, d1);
+            y = FloatVector.fromArray(F, x, x2 + i);
+            a2 = w0.fma(y, a2);
+            b2 = w1.fma(y, b2);
+            c2 = w2.fma(y, c2);
+            d2 = w3.fma(y, d2);
+            y = FloatVector.fromArray(F, x, x3 + i);
+            a3 = w0.fma(y, a3);
+            b3 = w1.fma(y, b3);
+            c3 = w2.fma(y, c3);
+            d3 = w3.fma(y, d3);
+            y = FloatVector.fromArray(F, x, x4 + i);
+            a4 = w0.fma(y, a4);
+            b4 = w1.fma(y, b4);
+            c4 = w2.fma(y, c4);
+            d4 = w3.fma(y, d4);
+        }
+        int n = F.length(), tails = 20 * n;
+        java.util.Arrays.fill(acc, tails, tails + 20, 0f);
+        for (; i < cols; i++) {
+            float v0 = r.get(LE, i * 4L), v1 = q.get(LE, i * 4L), v2 = p.get(LE, i * 4L), v3 = o.get(LE, i * 4L);
+            for (int t = 0; t < 5; t++) {
+                float y = x[x0 + t * xs + i];
+                acc[tails + t] += v0 * y;
+                acc[tails + 5 + t] += v1 * y;
+                acc[tails + 10 + t] += v2 * y;
+                acc[tails + 15 + t] += v3 * y;
+            }
+        }
+        a0.intoArray(acc, 0 * n);
+        a1.intoArray(acc, 1 * n);
+        a2.intoArray(acc, 2 * n);
+        a3.intoArray(acc, 3 * n);
+        a4.intoArray(acc, 4 * n);
+        b0.intoArray(acc, 5 * n);
+        b1.intoArray(acc, 6 * n);
+        b2.intoArray(acc, 7 * n);
+        b3.intoArray(acc, 8 * n);
+        b4.intoArray(acc, 9 * n);
+        c0.intoArray(acc, 10 * n);
+        c1.intoArray(acc, 11 * n);
+        c2.intoArray(acc, 12 * n);
+        c3.intoArray(acc, 13 * n);
+        c4.intoArray(acc, 14 * n);
+        d0.intoArray(acc, 15 * n);
+        d1.intoArray(acc, 16 * n);
+        d2.intoArray(acc, 17 * n);
+        d3.intoArray(acc, 18 * n);
+        d4.intoArray(acc, 19 * n);
+    }
 }
