@@ -119,8 +119,8 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
      * Whether this format has {@link #dot2x5}. Five inputs (K = 4, the default draft length) as a
      * 4x4 block and a one-input pass widen every weight twice; the formats whose widening costs
      * most (F16, Q8_0, Q4_0: measured 1.3-1.4x faster on a GPT-2 five-token step) take them in one
-     * pass of five. F32 takes five inputs four rows at a time ({@link #dot4x5}); for F32 and BF16
-     * the two-row loop measured 1.3x slower than the 4x4 block and pass.
+     * pass of five. F32 has nothing to widen, and BF16's two-row five-input loop measured 1.3x
+     * slower than the 4x4 block and pass.
      */
     protected boolean hasDot2x5() {
         return false;
@@ -136,36 +136,22 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
         throw new UnsupportedOperationException(dtype() + " has no five-input kernel");
     }
 
-    /** Whether this format has {@link #dot4x5}: F32, whose weights need no widening (measured 1.01-1.09x faster on a GPT-2 five-token step than the 4x4 block and pass; BF16 no faster). */
-    protected boolean hasDot4x5() {
-        return false;
-    }
-
-    /**
-     * Rows {@code row} .. {@code row + 3} with inputs t0 .. t0 + 4 in one pass, streaming the rows
-     * once: rows 0, 1 as {@link #dot2x5} lays them out, rows 2, 3 the same from acc[10 N], their
-     * tails at acc[20 N + 5 r + k] for r = 0..3.
-     */
-    protected void dot4x5(int row, float[] x, int xs, int t0, float[] acc) {
-        throw new UnsupportedOperationException(dtype() + " has no four-row five-input kernel");
-    }
-
-    /** Finishes two rows of {@link #dot2x5} or {@link #dot4x5} (accumulators from acc[base], tails from acc[tails]): each result summed as dot1 sums it. */
-    private static void reduce2x5(float[] acc, int base, int tails, int row, int t0, float[] out, int os) {
-        int n = Lanes.N;
+    /** Finishes {@link #dot2x5}: each result summed as dot1 sums it. */
+    private static void reduce2x5(float[] acc, int row, int t0, float[] out, int os) {
+        int n = Lanes.N, tails = 10 * n;
         for (int r = 0; r < 2; r++) {
             int k = 5 * r, j = row + r;
-            FloatVector s = Lanes.sum4(FloatVector.fromArray(Lanes.F, acc, base + k * n), FloatVector.fromArray(Lanes.F, acc, base + (k + 1) * n),
-                    FloatVector.fromArray(Lanes.F, acc, base + (k + 2) * n), FloatVector.fromArray(Lanes.F, acc, base + (k + 3) * n));
+            FloatVector s = Lanes.sum4(FloatVector.fromArray(Lanes.F, acc, k * n), FloatVector.fromArray(Lanes.F, acc, (k + 1) * n),
+                    FloatVector.fromArray(Lanes.F, acc, (k + 2) * n), FloatVector.fromArray(Lanes.F, acc, (k + 3) * n));
             out[t0 * os + j] = s.lane(Lanes.P0) + acc[tails + k];
             out[(t0 + 1) * os + j] = s.lane(Lanes.P1) + acc[tails + k + 1];
             out[(t0 + 2) * os + j] = s.lane(Lanes.P2) + acc[tails + k + 2];
             out[(t0 + 3) * os + j] = s.lane(Lanes.P3) + acc[tails + k + 3];
-            out[(t0 + 4) * os + j] = Lanes.sum(FloatVector.fromArray(Lanes.F, acc, base + (k + 4) * n)) + acc[tails + k + 4];
+            out[(t0 + 4) * os + j] = Lanes.sum(FloatVector.fromArray(Lanes.F, acc, (k + 4) * n)) + acc[tails + k + 4];
         }
     }
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[20 * Lanes.N + 20]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[16 * Lanes.N + 16]);
 
     /** Finishes a one-loop {@link #dot4x4}: sums the lanes of its sixteen accumulators, adds their tails. */
     protected static void reduce16(float[] acc, int row, int t0, int T, float[] out, int os) {
@@ -186,8 +172,8 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
      * out[t * outStride + j] = sum_i W[j, i] * x[t * xStride + i] for t < T and j in [j0, j1).
      * Rows go four at a time. The inputs go four at a time through a 4x4 block; two or three left
      * over take one more block (repeating the last input) rather than a pass each, and a single
-     * one a four-row pass, except that five left over (K = 4) take one five-input pass where the
-     * format has one ({@link #dot4x5}, {@link #dot2x5}). The first block streams the rows from memory (the heaviest first, so
+     * one a four-row pass; five left over (K = 4) take one five-input pass where the format has
+     * one ({@link #dot2x5}). The first block streams the rows from memory (the heaviest first, so
      * its arithmetic overlaps the loads) and later passes find them in L1, so a K + 1-token
      * verification reads the weights once, like a one-token step; every result is the same bits
      * whatever T is.
@@ -195,20 +181,15 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
         int j = j0;
         float[] acc = T > 1 ? SCRATCH.get() : null;
-        boolean four5 = hasDot4x5(), two5 = hasDot2x5();
+        boolean five = hasDot2x5();
         for (; j + 3 < j1; j += 4) {
             for (int t0 = 0; t0 < T; ) {
                 int n = T - t0;
-                if (n == 5 && four5) {
-                    dot4x5(j, x, xStride, t0, acc);
-                    reduce2x5(acc, 0, 20 * Lanes.N, j, t0, out, outStride);
-                    reduce2x5(acc, 10 * Lanes.N, 20 * Lanes.N + 10, j + 2, t0, out, outStride);
-                    t0 += 5;
-                } else if (n == 5 && two5) {
+                if (n == 5 && five) {
                     dot2x5(j, x, xStride, t0, acc);
-                    reduce2x5(acc, 0, 10 * Lanes.N, j, t0, out, outStride);
+                    reduce2x5(acc, j, t0, out, outStride);
                     dot2x5(j + 2, x, xStride, t0, acc);
-                    reduce2x5(acc, 0, 10 * Lanes.N, j + 2, t0, out, outStride);
+                    reduce2x5(acc, j + 2, t0, out, outStride);
                     t0 += 5;
                 } else {
                     if (n == 1) dot4x1(j, x, t0 * xStride, out, t0 * outStride + j);
