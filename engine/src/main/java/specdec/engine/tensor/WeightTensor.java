@@ -118,7 +118,7 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     /**
      * Whether this format has {@link #dot2x5}. Five inputs (K = 4, the default draft length) as a
      * 4x4 block and a one-input pass widen every weight twice; the formats whose widening costs
-     * most (F16, Q8_0, Q4_0: measured 1.3-1.4x faster on a GPT-2 five-token step) take them in one
+     * most (F16, Q8_0, Q4_0: measured 1.2-1.4x faster on a GPT-2 five-token step) take them in one
      * pass of five. F32 has nothing to widen, and BF16's two-row five-input loop measured 1.3x
      * slower than the 4x4 block and pass.
      */
