@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "jmh", mixinStandardHelpOptions = false,
-        description = "Run the JMH microbenchmarks (MatmulBench, WarperBench, DecodeStepBench); arguments go to JMH, "
+        description = "Run the JMH microbenchmarks (MatmulBench, AttentionBench, NormRopeBench, WarperBench, DecodeStepBench); arguments go to JMH, "
                 + "e.g. 'specdec jmh MatmulBench -rf json -rff jmh.json'.")
 final class JmhCommand extends CliCommand implements Callable<Integer> {
     /** Everything after 'jmh' goes to JMH untouched, its own options included. */
