@@ -98,10 +98,14 @@ public final class Q4Weight extends WeightTensor {
 
     @Override
     protected void dot4x4(int row, float[] x, int xs, int t0, int T, float[] out, int os, float[] acc) {
-        for (int r = 0; r < 4; r++) dot1x4(row + r, x, xs, t0, T, out, os);
+        for (int r = 0; r < 4; r++) {
+            dot1x4(row + r, x, xs, t0, T, acc);
+            reduce1x4(acc, row + r, t0, T, out, os);
+        }
     }
 
-    private void dot1x4(int row, float[] x, int xs, int t0, int T, float[] out, int os) {
+    /** One row of {@link #dot4x4}: its four accumulators to acc[k * N ..], no tails (whole blocks). */
+    private void dot1x4(int row, float[] x, int xs, int t0, int T, float[] acc) {
         MemorySegment r = row(row);
         int last = T - 1;
         int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs, x3 = Math.min(t0 + 3, last) * xs;
@@ -133,11 +137,11 @@ public final class Q4Weight extends WeightTensor {
                 e3 = w10.fma(y13, e3);
             }
         }
-        FloatVector s = Lanes.sum4(a0.add(e0), a1.add(e1), a2.add(e2), a3.add(e3));
-        out[t0 * os + row] = s.lane(Lanes.P0);
-        if (t0 + 1 < T) out[(t0 + 1) * os + row] = s.lane(Lanes.P1);
-        if (t0 + 2 < T) out[(t0 + 2) * os + row] = s.lane(Lanes.P2);
-        if (t0 + 3 < T) out[(t0 + 3) * os + row] = s.lane(Lanes.P3);
+        a0.add(e0).intoArray(acc, 0);
+        a1.add(e1).intoArray(acc, N);
+        a2.add(e2).intoArray(acc, 2 * N);
+        a3.add(e3).intoArray(acc, 3 * N);
+        java.util.Arrays.fill(acc, 4 * N, 4 * N + 4, 0f);
     }
 
     @Override

@@ -153,6 +153,22 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
 
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[16 * Lanes.N + 16]);
 
+    /**
+     * Finishes one row of a row-at-a-time {@link #dot4x4} that left its four accumulators in
+     * acc[k * N ..] and their tails in acc[4 N + k]: out[(t0 + k) * os + row] for t0 + k < T,
+     * summed as dot1 sums. Out of the kernel: in a whole-model run the lane sums, parsed into the
+     * kernel's C2 compile, reached its node-count inlining cutoff and their vectors were boxed.
+     */
+    protected static void reduce1x4(float[] acc, int row, int t0, int T, float[] out, int os) {
+        int n = Lanes.N;
+        FloatVector s = Lanes.sum4(FloatVector.fromArray(Lanes.F, acc, 0), FloatVector.fromArray(Lanes.F, acc, n),
+                FloatVector.fromArray(Lanes.F, acc, 2 * n), FloatVector.fromArray(Lanes.F, acc, 3 * n));
+        out[t0 * os + row] = s.lane(Lanes.P0) + acc[4 * n];
+        if (t0 + 1 < T) out[(t0 + 1) * os + row] = s.lane(Lanes.P1) + acc[4 * n + 1];
+        if (t0 + 2 < T) out[(t0 + 2) * os + row] = s.lane(Lanes.P2) + acc[4 * n + 2];
+        if (t0 + 3 < T) out[(t0 + 3) * os + row] = s.lane(Lanes.P3) + acc[4 * n + 3];
+    }
+
     /** Finishes a one-loop {@link #dot4x4}: sums the lanes of its sixteen accumulators, adds their tails. */
     protected static void reduce16(float[] acc, int row, int t0, int T, float[] out, int os) {
         int n = Lanes.N, tails = 16 * n;
