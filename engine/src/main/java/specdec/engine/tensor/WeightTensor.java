@@ -160,28 +160,23 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
      * kernel's C2 compile, reached its node-count inlining cutoff and their vectors were boxed.
      */
     protected static void reduce1x4(float[] acc, int row, int t0, int T, float[] out, int os) {
+        reduceRow(acc, 0, 4 * Lanes.N, row, t0, T, out, os);
+    }
+
+    /** Sums the four accumulators from acc[v * N ..] and adds the tails at acc[tails ..]: row {@code row}, inputs t0 .. t0 + 3 below T. */
+    private static void reduceRow(float[] acc, int v, int tails, int row, int t0, int T, float[] out, int os) {
         int n = Lanes.N;
-        FloatVector s = Lanes.sum4(FloatVector.fromArray(Lanes.F, acc, 0), FloatVector.fromArray(Lanes.F, acc, n),
-                FloatVector.fromArray(Lanes.F, acc, 2 * n), FloatVector.fromArray(Lanes.F, acc, 3 * n));
-        out[t0 * os + row] = s.lane(Lanes.P0) + acc[4 * n];
-        if (t0 + 1 < T) out[(t0 + 1) * os + row] = s.lane(Lanes.P1) + acc[4 * n + 1];
-        if (t0 + 2 < T) out[(t0 + 2) * os + row] = s.lane(Lanes.P2) + acc[4 * n + 2];
-        if (t0 + 3 < T) out[(t0 + 3) * os + row] = s.lane(Lanes.P3) + acc[4 * n + 3];
+        FloatVector s = Lanes.sum4(FloatVector.fromArray(Lanes.F, acc, v * n), FloatVector.fromArray(Lanes.F, acc, (v + 1) * n),
+                FloatVector.fromArray(Lanes.F, acc, (v + 2) * n), FloatVector.fromArray(Lanes.F, acc, (v + 3) * n));
+        out[t0 * os + row] = s.lane(Lanes.P0) + acc[tails];
+        if (t0 + 1 < T) out[(t0 + 1) * os + row] = s.lane(Lanes.P1) + acc[tails + 1];
+        if (t0 + 2 < T) out[(t0 + 2) * os + row] = s.lane(Lanes.P2) + acc[tails + 2];
+        if (t0 + 3 < T) out[(t0 + 3) * os + row] = s.lane(Lanes.P3) + acc[tails + 3];
     }
 
     /** Finishes a one-loop {@link #dot4x4}: sums the lanes of its sixteen accumulators, adds their tails. */
     protected static void reduce16(float[] acc, int row, int t0, int T, float[] out, int os) {
-        int n = Lanes.N, tails = 16 * n;
-        for (int r = 0; r < 4; r++) {
-            int k = 4 * r;
-            FloatVector s = Lanes.sum4(FloatVector.fromArray(Lanes.F, acc, k * n), FloatVector.fromArray(Lanes.F, acc, (k + 1) * n),
-                    FloatVector.fromArray(Lanes.F, acc, (k + 2) * n), FloatVector.fromArray(Lanes.F, acc, (k + 3) * n));
-            int j = row + r;
-            out[t0 * os + j] = s.lane(Lanes.P0) + acc[tails + k];
-            if (t0 + 1 < T) out[(t0 + 1) * os + j] = s.lane(Lanes.P1) + acc[tails + k + 1];
-            if (t0 + 2 < T) out[(t0 + 2) * os + j] = s.lane(Lanes.P2) + acc[tails + k + 2];
-            if (t0 + 3 < T) out[(t0 + 3) * os + j] = s.lane(Lanes.P3) + acc[tails + k + 3];
-        }
+        for (int r = 0; r < 4; r++) reduceRow(acc, 4 * r, 16 * Lanes.N + 4 * r, row + r, t0, T, out, os);
     }
 
     /**
