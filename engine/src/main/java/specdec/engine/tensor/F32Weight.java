@@ -24,6 +24,11 @@ public final class F32Weight extends WeightTensor {
     }
 
     @Override
+    protected boolean singleFirst() {
+        return true;
+    }
+
+    @Override
     public float get(long index) {
         return segment.get(LE, index * 4);
     }
