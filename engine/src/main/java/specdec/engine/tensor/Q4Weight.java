@@ -2,6 +2,7 @@ package specdec.engine.tensor;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -17,6 +18,7 @@ import java.nio.ByteOrder;
  */
 public final class Q4Weight extends WeightTensor {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final int N = F.length();
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, N * 8)));
     private static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -51,17 +53,24 @@ public final class Q4Weight extends WeightTensor {
         return ByteVector.fromMemorySegment(B, seg, base + 2 + h, ByteOrder.LITTLE_ENDIAN);
     }
 
-    // The nibbles come out as 0..15; callers take nibble * d - 8 d in one fma, which rounds the
-    // exact (nibble - 8) * d once, as the product of the centred value would.
-
-    /** Nibbles h .. h + N of the block (low halves of bytes h ..), as floats. */
-    private static FloatVector low(MemorySegment seg, long base, int h) {
-        return (FloatVector) packed(seg, base, h).and((byte) 15).convertShape(VectorOperators.B2F, F, 0);
+    /** Bytes h .. h + N of the block, zero-extended to ints. */
+    private static IntVector widen(MemorySegment seg, long base, int h) {
+        return (IntVector) packed(seg, base, h).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
     }
 
-    /** Nibbles 16 + h .. 16 + h + N (high halves of bytes h ..), as floats. */
-    private static FloatVector high(MemorySegment seg, long base, int h) {
-        return (FloatVector) packed(seg, base, h).lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0);
+    // Centred in the integers, then converted and scaled: (nibble - 8) * d is exact in float (a
+    // 4-bit integer times an 11-bit significand), so these are the bits any exact route gives.
+    // Widening the bytes to ints once for both nibbles avoids x86's missing byte shift (C2 had
+    // emulated it through 16-bit lanes and a pack).
+
+    /** Weights h .. h + N of the block (low nibbles of bytes h ..). */
+    private static FloatVector low(MemorySegment seg, long base, int h, float d) {
+        return ((FloatVector) widen(seg, base, h).and(15).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+    }
+
+    /** Weights 16 + h .. 16 + h + N (high nibbles of bytes h ..). */
+    private static FloatVector high(MemorySegment seg, long base, int h, float d) {
+        return ((FloatVector) widen(seg, base, h).lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
     }
 
     @Override
@@ -74,10 +83,10 @@ public final class Q4Weight extends WeightTensor {
             int xb = b * DType.BLOCK;
             float d = Halfs.f16ToFloat(r.get(LE, base));
             for (int h = 0; h < 16; h += N) {
-                FloatVector w00 = low(r, base, h).fma(d, -8 * d);
+                FloatVector w00 = low(r, base, h, d);
                 FloatVector y00 = FloatVector.fromArray(F, x, xOff + xb + h);
                 lo = w00.fma(y00, lo);
-                FloatVector w10 = high(r, base, h).fma(d, -8 * d);
+                FloatVector w10 = high(r, base, h, d);
                 FloatVector y10 = FloatVector.fromArray(F, x, xOff + xb + 16 + h);
                 hi = w10.fma(y10, hi);
             }
@@ -117,7 +126,7 @@ public final class Q4Weight extends WeightTensor {
             int xb = b * DType.BLOCK;
             float da = Halfs.f16ToFloat(r.get(LE, base));
             for (int h = 0; h < 16; h += N) {
-                FloatVector w00 = low(r, base, h).fma(da, -8 * da);
+                FloatVector w00 = low(r, base, h, da);
                 FloatVector y00 = FloatVector.fromArray(F, x, x0 + xb + h);
                 a0 = w00.fma(y00, a0);
                 FloatVector y01 = FloatVector.fromArray(F, x, x1 + xb + h);
@@ -126,7 +135,7 @@ public final class Q4Weight extends WeightTensor {
                 a2 = w00.fma(y02, a2);
                 FloatVector y03 = FloatVector.fromArray(F, x, x3 + xb + h);
                 a3 = w00.fma(y03, a3);
-                FloatVector w10 = high(r, base, h).fma(da, -8 * da);
+                FloatVector w10 = high(r, base, h, da);
                 FloatVector y10 = FloatVector.fromArray(F, x, x0 + xb + 16 + h);
                 e0 = w10.fma(y10, e0);
                 FloatVector y11 = FloatVector.fromArray(F, x, x1 + xb + 16 + h);
@@ -167,13 +176,13 @@ public final class Q4Weight extends WeightTensor {
             int xb = b * DType.BLOCK;
             float d = Halfs.f16ToFloat(r.get(LE, base));
             for (int h = 0; h < 16; h += N) {
-                FloatVector w = low(r, base, h).fma(d, -8 * d);
+                FloatVector w = low(r, base, h, d);
                 a0 = w.fma(FloatVector.fromArray(F, x, x0 + xb + h), a0);
                 a1 = w.fma(FloatVector.fromArray(F, x, x1 + xb + h), a1);
                 a2 = w.fma(FloatVector.fromArray(F, x, x2 + xb + h), a2);
                 a3 = w.fma(FloatVector.fromArray(F, x, x3 + xb + h), a3);
                 a4 = w.fma(FloatVector.fromArray(F, x, x4 + xb + h), a4);
-                w = high(r, base, h).fma(d, -8 * d);
+                w = high(r, base, h, d);
                 e0 = w.fma(FloatVector.fromArray(F, x, x0 + xb + 16 + h), e0);
                 e1 = w.fma(FloatVector.fromArray(F, x, x1 + xb + 16 + h), e1);
                 e2 = w.fma(FloatVector.fromArray(F, x, x2 + xb + 16 + h), e2);
