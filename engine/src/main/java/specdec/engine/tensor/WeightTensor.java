@@ -197,10 +197,10 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
      * Rows go four at a time. The inputs go four at a time through a 4x4 block; two or three left
      * over take one more block (repeating the last input) rather than a pass each, and a single
      * one a four-row pass; five left over (K = 4) take one five-input pass where the format has
-     * one ({@link #dot2x5}). The first pass streams the rows from memory (the heaviest, so its
-     * arithmetic overlaps the loads, or for F32 the lone input's, see {@link #singleFirst}) and
-     * later passes find them in cache, so a K + 1-token verification reads the weights once, like
-     * a one-token step; every result is the same bits whatever T is and whatever the order.
+     * one ({@link #dot2x5}). The first pass streams the rows from memory (the widest, or for F32
+     * the lone input's, see {@link #singleFirst}) and later passes find them in cache, so a
+     * K + 1-token verification reads the weights once, like a one-token step; every result is
+     * the same bits whatever T is and whatever the order of the passes.
      */
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
         int j = j0;
