@@ -42,17 +42,17 @@ public final class F16Weight extends WeightTensor {
     /**
      * Half floats starting at element i of the row at byte {@code base}, as floats. Shifting the
      * exponent and mantissa into float position and scaling by 2^112 rebiases normal and
-     * subnormal halves exactly; infinities and NaNs get the float exponent set directly.
+     * subnormal halves exactly; infinities and NaNs (scaled to 2^16 and up, mantissa kept) get
+     * the float exponent OR-ed in under a mask, and the sign is bit 31 of the sign-extended half
+     * (nine vector operations where a blend and a shifted sign took eleven).
      */
     static FloatVector widen(MemorySegment seg, long base, int i) {
         ShortVector s = ShortVector.fromMemorySegment(S, seg, base + i * 2L, ByteOrder.LITTLE_ENDIAN);
         IntVector h = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
         IntVector em = h.and(0x7fff);
-        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
-        IntVector finite = shifted.reinterpretAsFloats().mul(MAGIC).reinterpretAsInts();
-        IntVector special = shifted.or(0x7f800000);
-        return finite.blend(special, em.compare(VectorOperators.GE, 0x7c00)).or(sign).reinterpretAsFloats();
+        IntVector finite = em.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(MAGIC).reinterpretAsInts();
+        IntVector rebiased = finite.lanewise(VectorOperators.OR, 0x7f800000, em.compare(VectorOperators.GE, 0x7c00));
+        return rebiased.or(h.and(0x80000000)).reinterpretAsFloats();
     }
 
     @Override
