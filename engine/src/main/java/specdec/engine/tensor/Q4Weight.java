@@ -49,13 +49,9 @@ public final class Q4Weight extends WeightTensor {
         for (int i = 0; i < len; i++) dst[off + i] = get(start + i);
     }
 
-    private static ByteVector packed(MemorySegment seg, long base, int h) {
-        return ByteVector.fromMemorySegment(B, seg, base + 2 + h, ByteOrder.LITTLE_ENDIAN);
-    }
-
     /** Bytes h .. h + N of the block, zero-extended to ints. */
     private static IntVector widen(MemorySegment seg, long base, int h) {
-        return (IntVector) packed(seg, base, h).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        return (IntVector) ByteVector.fromMemorySegment(B, seg, base + 2 + h, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
     }
 
     // Centred in the integers, then converted and scaled: (nibble - 8) * d is exact in float (a

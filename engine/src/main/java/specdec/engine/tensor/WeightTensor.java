@@ -150,6 +150,8 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     }
 
     /** Finishes {@link #dot2x5}: each result summed as dot1 sums it. */
+    // Not written over reduceRow: with that extra level inlined into matmul, a GPT-2 q8_0
+    // five-token run's matmul compile reached C2's node-count inlining cutoff at Lanes.self.
     private static void reduce2x5(float[] acc, int row, int t0, float[] out, int os) {
         int n = Lanes.N, tails = 10 * n;
         for (int r = 0; r < 2; r++) {
