@@ -3,6 +3,7 @@ package specdec.models;
 import specdec.engine.SpecdecException;
 import specdec.engine.backend.Backend;
 import specdec.engine.backend.Tensor;
+import specdec.engine.io.OffHeap;
 import specdec.engine.kv.KvCache;
 import specdec.engine.model.LanguageModel;
 import specdec.engine.model.Logits;
@@ -31,6 +32,7 @@ public abstract class TransformerModel implements LanguageModel {
     private Tensor logitsScratch;
     private final DType quantization;
     private final Arena quantArena = Arena.ofShared();
+    private long quantBytes;
     private int keptUnquantised;
     private static final Logger LOG = LoggerFactory.getLogger(TransformerModel.class);
 
@@ -60,7 +62,9 @@ public abstract class TransformerModel implements LanguageModel {
             keptUnquantised++;
             return w;
         }
-        return Quantize.of(w, quantization, quantArena);
+        WeightTensor q = Quantize.of(w, quantization, quantArena);
+        quantBytes += q.segment().byteSize();
+        return q;
     }
 
     /** The dtype of the final projection, the largest matrix, as computed with. */
@@ -144,6 +148,8 @@ public abstract class TransformerModel implements LanguageModel {
     @Override
     public void close() {
         checkpoint.close();
-        if (quantArena.scope().isAlive()) quantArena.close();
+        if (!quantArena.scope().isAlive()) return;
+        quantArena.close();
+        OffHeap.released(quantBytes);
     }
 }

@@ -2,6 +2,7 @@ package specdec.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import specdec.engine.SpecdecException;
+import specdec.engine.io.OffHeap;
 import specdec.engine.safetensors.Encoders;
 
 import java.lang.foreign.Arena;
@@ -27,7 +28,10 @@ public final class Quantize {
         }
     }
 
-    /** {@code w} in {@code format} (F32, F16, BF16, Q8_0 or Q4_0), allocated in {@code arena}; rows in parallel. */
+    /**
+     * {@code w} in {@code format} (F32, F16, BF16, Q8_0 or Q4_0), allocated in {@code arena}; rows in
+     * parallel. The caller reports the bytes to {@link OffHeap#released} when it closes the arena.
+     */
     public static WeightTensor of(WeightTensor w, DType format, Arena arena) {
         if (!format.isQuantized() && !format.isWeightType()) throw new IllegalArgumentException(format + " cannot hold weights");
         if (format.isQuantized() && w.cols() % DType.BLOCK != 0) {
@@ -35,7 +39,7 @@ public final class Quantize {
                     + DType.BLOCK + ": it cannot be quantised to " + format);
         }
         long rowBytes = format.rowBytes(w.cols());
-        MemorySegment out = arena.allocate(rowBytes * w.rows(), 64);
+        MemorySegment out = OffHeap.allocate(arena, rowBytes * w.rows());
         IntStream.range(0, w.rows()).parallel().forEach(r -> {
             float[] row = new float[w.cols()];
             w.decode((long) r * w.cols(), row, 0, w.cols());

@@ -75,8 +75,12 @@ public final class Gpt2Model extends TransformerModel {
     /** A Conv1D weight [in, out] laid out as [out, in] in this model's arena (quantised, when asked, from a transient copy). */
     private WeightTensor relay(WeightTensor conv1d) {
         if (quantization() != null && quantization() != conv1d.dtype()) {
+            WeightTensor transposed = null;
             try (Arena transient_ = Arena.ofShared()) {
-                return matrix(Transpose.of(conv1d, transient_));
+                transposed = Transpose.of(conv1d, transient_);
+                return matrix(transposed);
+            } finally {
+                if (transposed != null) OffHeap.released(transposed.segment().byteSize());
             }
         }
         WeightTensor t = Transpose.of(conv1d, arena);
