@@ -105,6 +105,16 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     protected abstract void dot4x1(int row, float[] x, int xOff, float[] out, int outOff);
 
     /**
+     * {@link #dot4x1} for rows that are not in cache yet: a one-token step, or the pass that
+     * streams them first ({@link #singleFirst}). The same bits as dot4x1. BF16 reads the rows one
+     * after another here; for F32 one row's single chain is bound by the fma latency (a whole
+     * one-token step measured 0-40 % slower that way), so it keeps its four-row loop.
+     */
+    protected void stream4x1(int row, float[] x, int xOff, float[] out, int outOff) {
+        dot4x1(row, x, xOff, out, outOff);
+    }
+
+    /**
      * Rows {@code row} .. {@code row + 3} with inputs t0 .. t0 + 3 (indices past T - 1 repeat input
      * T - 1, so one unrolled kernel serves 2 to 4 inputs); results for t < T go to
      * out[t * os + row + r], each summed in dot1's order. F32 and BF16 do it in one loop that
@@ -211,7 +221,7 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
         boolean single = T > 1 && T % 4 == 1 && singleFirst();
         int end = single ? T - 1 : T;
         for (; j + 3 < j1; j += 4) {
-            if (single) dot4x1(j, x, end * xStride, out, end * outStride + j);
+            if (single) stream4x1(j, x, end * xStride, out, end * outStride + j);
             for (int t0 = 0; t0 < end; ) {
                 int n = end - t0;
                 if (n == 5 && five) {
@@ -221,7 +231,8 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
                     reduce2x5(acc, j + 2, t0, out, outStride);
                     t0 += 5;
                 } else {
-                    if (n == 1) dot4x1(j, x, t0 * xStride, out, t0 * outStride + j);
+                    if (n == 1 && t0 == 0) stream4x1(j, x, 0, out, j);
+                    else if (n == 1) dot4x1(j, x, t0 * xStride, out, t0 * outStride + j);
                     else dot4x4(j, x, xStride, t0, T, out, outStride, acc);
                     t0 += 4;
                 }
