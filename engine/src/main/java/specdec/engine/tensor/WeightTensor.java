@@ -143,7 +143,8 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
      * about three times as many lines in flight: streaming the rows in that pass and leaving the
      * block to find them in cache made a five-token F32 forward 9-13 % faster (GPT-2 and
      * TinyLlama, two threads, switched in one process). BF16's one-input pass is as heavy per
-     * line as its block (load, widening, shift, fma per sixteen weights) and showed no gain.
+     * line as its block (load, widening, shift, fma per sixteen weights) and showed no gain, nor
+     * did it with its one-row streaming pass ({@link #stream4x1}).
      */
     protected boolean singleFirst() {
         return false;
