@@ -44,6 +44,10 @@ public final class WeightSet {
         long[] s = spec.shape();
         int rows = s.length == 2 ? Math.toIntExact(s[0]) : 1;
         int cols = Math.toIntExact(s[s.length - 1]);
-        return WeightTensor.of(name, info.dtype(), checkpoint.bytes(name), rows, cols);
+        try {
+            return WeightTensor.of(name, info.dtype(), checkpoint.bytes(name), rows, cols);
+        } catch (SpecdecException e) { // values the kernels cannot take (non-finite f16)
+            throw new SpecdecException(file + ": " + e.getMessage());
+        }
     }
 }

@@ -95,6 +95,27 @@ class CliTest {
     }
 
     @Test
+    void nonFiniteF16WeightsAreRefusedNamingFileTensorAndPlace() throws IOException {
+        Path m = dir.resolve("l16");
+        run("init-model", "--arch", "llama", "--preset", "tiny", "--dtype", "f16", "--out", m.toString());
+        Path st = m.resolve("model.safetensors");
+        String name = "model.layers.0.mlp.up_proj.weight";
+        long begin;
+        try (specdec.engine.safetensors.Checkpoint ck = specdec.engine.safetensors.Checkpoint.open(m)) {
+            begin = ck.info(name).begin();
+        }
+        byte[] whole = Files.readAllBytes(st);
+        long header = ByteBuffer.wrap(whole, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        int at = Math.toIntExact(8 + header + begin + 2 * 5); // row 0, column 5
+        whole[at] = 0x00;
+        whole[at + 1] = 0x7c; // +infinity
+        Files.write(st, whole);
+        assertUserError(run("forward", "--model", m.toString(), "--ids", "1,2", "--out", dir.resolve("x.npy").toString()),
+                "model.safetensors", "'" + name + "'", "Infinity at [0, 5]", "must be finite");
+        assertThat(dir.resolve("x.npy")).doesNotExist();
+    }
+
+    @Test
     void badArgumentsAreOneLineErrors() {
         Path m = dir.resolve("g");
         run("init-model", "--arch", "gpt2", "--preset", "tiny", "--out", m.toString());
