@@ -6,7 +6,6 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
-
 import specdec.engine.SpecdecException;
 
 import java.lang.foreign.MemorySegment;

@@ -53,7 +53,12 @@ public final class Quantize {
                 else q4Block(row, b * DType.BLOCK, dst, b * 18L);
             }
         });
-        return WeightTensor.of(w.name(), format, out, w.rows(), w.cols());
+        try {
+            return WeightTensor.of(w.name(), format, out, w.rows(), w.cols());
+        } catch (RuntimeException e) { // refused (non-finite f16): the caller never sees these bytes
+            OffHeap.released(out.byteSize());
+            throw e;
+        }
     }
 
     /** d = max|x| / 127, q = round(x / d) half away from zero, d stored as f16. */
