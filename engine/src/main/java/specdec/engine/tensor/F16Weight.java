@@ -21,8 +21,13 @@ public final class F16Weight extends WeightTensor {
     private static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     F16Weight(String name, MemorySegment segment, int rows, int cols) {
+        this(name, segment, rows, cols, true);
+    }
+
+    /** {@code check}: false for the values of an F16 tensor already built (see {@link WeightTensor#sameValues}). */
+    F16Weight(String name, MemorySegment segment, int rows, int cols, boolean check) {
         super(name, segment, rows, cols);
-        requireFinite();
+        if (check) requireFinite();
     }
 
     @Override

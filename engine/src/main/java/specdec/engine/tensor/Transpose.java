@@ -35,6 +35,6 @@ public final class Transpose {
                 }
             }
         }
-        return WeightTensor.of(w.name() + ".T", w.dtype(), dst, cols, rows);
+        return WeightTensor.sameValues(w, w.name() + ".T", dst, cols, rows);
     }
 }

@@ -85,7 +85,13 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     /** The rows [from, from + count) as a weight of their own (a view, no copy). */
     public WeightTensor rowSlice(int from, int count) {
         long rowBytes = dtype().rowBytes(cols);
-        return of(name + "[" + from + ":" + (from + count) + "]", dtype(), segment.asSlice(from * rowBytes, count * rowBytes), count, cols);
+        return sameValues(this, name + "[" + from + ":" + (from + count) + "]", segment.asSlice(from * rowBytes, count * rowBytes), count, cols);
+    }
+
+    /** A view or rearrangement of {@code source}'s values (a row slice, a transpose): they were checked when it was built. */
+    static WeightTensor sameValues(WeightTensor source, String name, MemorySegment segment, int rows, int cols) {
+        if (source instanceof F16Weight) return new F16Weight(name, segment, rows, cols, false);
+        return of(name, source.dtype(), segment, rows, cols);
     }
 
     /** dot(row j, x[xOff .. xOff + cols)): one accumulator, lanes summed by {@link Lanes#sum}, then the tail. */
