@@ -20,10 +20,6 @@ public final class F16Weight extends WeightTensor {
     private static final VectorSpecies<Short> SCAN = ShortVector.SPECIES_PREFERRED;
     private static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    F16Weight(String name, MemorySegment segment, int rows, int cols) {
-        this(name, segment, rows, cols, true);
-    }
-
     /** {@code check}: false for the values of an F16 tensor already built (see {@link WeightTensor#sameValues}). */
     F16Weight(String name, MemorySegment segment, int rows, int cols, boolean check) {
         super(name, segment, rows, cols);
@@ -68,7 +64,7 @@ public final class F16Weight extends WeightTensor {
             MemorySegment row = row(r);
             if (!nonFinite(row, cols)) continue;
             int c = 0;
-            while ((row.get(LE, c * 2L) & 0x7c00) != 0x7c00) c++;
+            while (!nonFinite(row.get(LE, c * 2L))) c++;
             throw new SpecdecException("tensor '" + name + "' holds " + Halfs.f16ToFloat(row.get(LE, c * 2L)) + " at [" + r + ", " + c
                     + "]: f16 weights must be finite (f16 ends at +-65504; keep such weights in bf16 or f32)");
         }
@@ -82,9 +78,13 @@ public final class F16Weight extends WeightTensor {
         for (; i < bound; i += SCAN.length()) {
             any = any.or(ShortVector.fromMemorySegment(SCAN, row, i * 2L, ByteOrder.LITTLE_ENDIAN).and((short) 0x7c00).add((short) 0x400));
         }
-        int tail = 0;
-        for (; i < n; i++) tail |= (row.get(LE, i * 2L) & 0x7c00) + 0x400;
-        return any.compare(VectorOperators.LT, (short) 0).anyTrue() || (tail & 0x8000) != 0;
+        if (any.compare(VectorOperators.LT, (short) 0).anyTrue()) return true; // 0x7c00 + 0x400 sets the top bit
+        for (; i < n; i++) if (nonFinite(row.get(LE, i * 2L))) return true;
+        return false;
+    }
+
+    private static boolean nonFinite(short half) {
+        return (half & 0x7c00) == 0x7c00;
     }
 
     @Override

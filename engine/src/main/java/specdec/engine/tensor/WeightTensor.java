@@ -37,7 +37,7 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     public static WeightTensor of(String name, DType dtype, MemorySegment segment, int rows, int cols) {
         return switch (dtype) {
             case F32 -> new F32Weight(name, segment, rows, cols);
-            case F16 -> new F16Weight(name, segment, rows, cols);
+            case F16 -> new F16Weight(name, segment, rows, cols, true);
             case BF16 -> new BF16Weight(name, segment, rows, cols);
             case Q8_0 -> new Q8Weight(name, segment, rows, cols);
             case Q4_0 -> new Q4Weight(name, segment, rows, cols);
