@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Side-by-side: specdec bench-decode against llama.cpp's llama-bench on the same weights, alternating
 # the two in one session so the shared machine's load hits both alike. Prints one markdown row per
-# format: one-token decode tok/s of each, their ratio, and each one's cost of a 5-token batch relative
-# to one token.
+# format: one-token decode tok/s of each, their ratio, the rate each reads the weights at (specdec's
+# count of the bytes a token reads, the same tensors in the same types on both sides), and each one's
+# cost of a 5-token batch relative to one token.
 #
 #   tools/compare-llamacpp.sh LLAMA_BIN_DIR MODEL_DIR GGUF_PREFIX [ROUNDS] [FORMATS]
 #
@@ -17,8 +18,8 @@ threads=$(nproc)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "| format | specdec tok/s | llama.cpp tok/s | specdec / llama.cpp | specdec fwd(5)/fwd(1) | llama.cpp pp5 cost / tg cost |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| format | specdec tok/s | llama.cpp tok/s | specdec / llama.cpp | specdec GB/s | llama.cpp GB/s | specdec fwd(5)/fwd(1) | llama.cpp pp5 cost / tg cost |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for f in $formats; do
   case $f in
     q8_0|q4_0) opt=(--quantize "$f") ;;
@@ -36,10 +37,11 @@ sd = [json.loads(l) for l in open(sd_file) if l.strip()]
 ll = [json.loads(l) for l in open(ll_file) if l.strip()]
 sd_tok = statistics.median(r["decode_tok_per_s"] for r in sd)
 sd_ratio = statistics.median(r["forward_k1_over_forward_1"] for r in sd)
+gb = sd[0]["weight_bytes_per_token"] / 1e9
 tg = statistics.median(r["avg_ts"] for r in ll if r["n_gen"] > 0)
 pp5 = statistics.median(r["avg_ts"] for r in ll if r["n_prompt"] == 5)
 # seconds per 5-token batch over seconds per token
 ll_ratio = (5 / pp5) / (1 / tg)
-print(f"| {fmt} | {sd_tok:.1f} | {tg:.1f} | {sd_tok / tg:.2f} | {sd_ratio:.2f} | {ll_ratio:.2f} |")
+print(f"| {fmt} | {sd_tok:.1f} | {tg:.1f} | {sd_tok / tg:.2f} | {sd_tok * gb:.1f} | {tg * gb:.1f} | {sd_ratio:.2f} | {ll_ratio:.2f} |")
 EOF
 done

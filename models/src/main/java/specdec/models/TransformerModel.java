@@ -145,6 +145,26 @@ public abstract class TransformerModel implements LanguageModel {
 
     protected abstract int hiddenSize();
 
+    /**
+     * Bytes of weights a one-token forward reads: every layer's matrices, norms and biases, the
+     * final norm, the output projection, and the one row of each embedding table it looks up.
+     * Divided by the step's time, this is the weight read rate to hold against the memory
+     * bandwidth (bench-decode prints it).
+     */
+    public abstract long weightBytesPerToken();
+
+    /** The summed sizes of {@code weights}; null entries (absent biases) count nothing. */
+    protected static long bytesOf(WeightTensor... weights) {
+        long n = 0;
+        for (WeightTensor w : weights) if (w != null) n += w.segment().byteSize();
+        return n;
+    }
+
+    /** The size of one row of {@code table}, as stored or converted. */
+    protected static long rowBytesOf(WeightTensor table) {
+        return table.dtype().rowBytes(table.cols());
+    }
+
     @Override
     public void close() {
         checkpoint.close();

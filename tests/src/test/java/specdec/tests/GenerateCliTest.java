@@ -1,5 +1,7 @@
 package specdec.tests;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import specdec.engine.decode.GenerationResult;
@@ -8,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static specdec.tests.CliTest.assertUserError;
 import static specdec.tests.CliTest.run;
 
@@ -63,12 +66,17 @@ class GenerateCliTest {
     }
 
     @Test
-    void benchDecodeTakesDtypeAndQuantize() {
+    void benchDecodeTakesDtypeAndQuantize() throws Exception {
         Path target = model("t", "--seed", "1");
         for (String[] fmt : new String[][] {{"--quantize", "q8_0"}, {"--quantize", "q4_0"}, {"--dtype", "bf16"}, {"--dtype", "f32"}}) {
             CliTest.Result r = run("bench-decode", "--model", target.toString(), fmt[0], fmt[1], "--tokens", "4", "--warmup", "1", "--json");
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(r.out()).contains("\"decode_tok_per_s\"", "\"forward_k1_over_forward_1\"", "\"weights\":\"" + fmt[1].toUpperCase() + "\"");
+            JsonNode o = new ObjectMapper().readTree(r.out());
+            // the read rate is the weight bytes over the step's median time
+            assertThat(o.get("weight_read_gb_per_s").asDouble())
+                    .isCloseTo(o.get("weight_bytes_per_token").asLong() / (o.get("decode_ms_p50").asDouble() * 1e6), within(1e-9));
+            assertThat(o.get("weight_bytes_per_token").asLong()).isPositive();
         }
     }
 

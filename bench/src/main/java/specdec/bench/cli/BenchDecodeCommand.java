@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench-decode", mixinStandardHelpOptions = true,
-        description = "Measure one-token decode speed, prefill speed and the cost of a K+1-token forward relative to one token.")
+        description = "Measure one-token decode speed, the rate it reads the weights at (GB/s), prefill speed and the cost of a K+1-token forward relative to one token.")
 final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption;
@@ -91,6 +91,8 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                 double tokPerSec = 1000.0 / stepMs;
                 double prefillTokPerSec = promptLen / prefillSec;
                 double ratio = verifyMs / stepMs;
+                long weightBytes = m.weightBytesPerToken();
+                double readGbPerSec = weightBytes / (stepMs * 1e6);
                 if (json) {
                     ObjectNode o = new ObjectMapper().createObjectNode();
                     o.put("model", model.toString());
@@ -98,6 +100,8 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                     o.put("weights", weights(m));
                     o.put("decode_tok_per_s", tokPerSec);
                     o.put("decode_ms_p50", stepMs);
+                    o.put("weight_bytes_per_token", weightBytes);
+                    o.put("weight_read_gb_per_s", readGbPerSec);
                     o.put("prefill_tok_per_s", prefillTokPerSec);
                     o.put("prompt_len", promptLen);
                     o.put("prefill_ms_p50", prefillSec * 1000);
@@ -107,6 +111,7 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                 } else {
                     out().printf("%s | %s weights | %s%n", model, weights(m), backend.name());
                     out().printf("decode  %.1f tok/s (p50 %.2f ms over %d steps)%n", tokPerSec, stepMs, tokens);
+                    out().printf("weights %.1f MB read per token: %.1f GB/s%n", weightBytes / 1e6, readGbPerSec);
                     out().printf("prefill %.1f tok/s (%d tokens)%n", prefillTokPerSec, promptLen);
                     out().printf("forward(%d)/forward(1) = %.2f (%.2f ms / %.2f ms)%n", k + 1, ratio, verifyMs, stepMs);
                 }

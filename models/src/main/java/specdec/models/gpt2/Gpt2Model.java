@@ -33,7 +33,11 @@ public final class Gpt2Model extends TransformerModel {
     private record Layer(WeightTensor ln1w, WeightTensor ln1b, WeightTensor wq, WeightTensor wk, WeightTensor wv,
                          WeightTensor bq, WeightTensor bk, WeightTensor bv, WeightTensor wo, WeightTensor bo,
                          WeightTensor ln2w, WeightTensor ln2b, WeightTensor wfc, WeightTensor bfc,
-                         WeightTensor wproj, WeightTensor bproj) {}
+                         WeightTensor wproj, WeightTensor bproj) {
+        long bytes() {
+            return bytesOf(ln1w, ln1b, wq, wk, wv, bq, bk, bv, wo, bo, ln2w, ln2b, wfc, bfc, wproj, bproj);
+        }
+    }
 
     public Gpt2Model(Backend backend, Gpt2Config cfg, Checkpoint checkpoint, String configFile, DType quantization) {
         super(backend, cfg, checkpoint, quantization);
@@ -96,6 +100,13 @@ public final class Gpt2Model extends TransformerModel {
     @Override
     protected WeightTensor lmHead() {
         return lmHead;
+    }
+
+    @Override
+    public long weightBytesPerToken() {
+        long n = bytesOf(lnFw, lnFb, lmHead) + rowBytesOf(wte) + rowBytesOf(wpe);
+        for (Layer l : layers) n += l.bytes();
+        return n;
     }
 
     @Override

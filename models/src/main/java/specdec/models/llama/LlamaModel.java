@@ -27,7 +27,11 @@ public final class LlamaModel extends TransformerModel {
     private record Layer(WeightTensor inNorm, WeightTensor wq, WeightTensor wk, WeightTensor wv, WeightTensor wo,
                          WeightTensor bq, WeightTensor bk, WeightTensor bv, WeightTensor bo,
                          WeightTensor postNorm, WeightTensor wGate, WeightTensor wUp, WeightTensor wDown,
-                         WeightTensor bGate, WeightTensor bUp, WeightTensor bDown) {}
+                         WeightTensor bGate, WeightTensor bUp, WeightTensor bDown) {
+        long bytes() {
+            return bytesOf(inNorm, wq, wk, wv, wo, bq, bk, bv, bo, postNorm, wGate, wUp, wDown, bGate, bUp, bDown);
+        }
+    }
 
     public LlamaModel(Backend backend, LlamaConfig cfg, Checkpoint checkpoint, String configFile, DType quantization) {
         super(backend, cfg, checkpoint, quantization);
@@ -60,6 +64,13 @@ public final class LlamaModel extends TransformerModel {
     @Override
     protected WeightTensor lmHead() {
         return lmHead;
+    }
+
+    @Override
+    public long weightBytesPerToken() {
+        long n = bytesOf(norm, lmHead) + rowBytesOf(embed);
+        for (Layer l : layers) n += l.bytes();
+        return n;
     }
 
     @Override
