@@ -9,6 +9,7 @@ import specdec.engine.model.LanguageModel;
 import specdec.engine.model.Logits;
 import specdec.engine.safetensors.Checkpoint;
 import specdec.engine.tensor.DType;
+import specdec.engine.tensor.Q8Tiles;
 import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
 
@@ -62,9 +63,22 @@ public abstract class TransformerModel implements LanguageModel {
             keptUnquantised++;
             return w;
         }
-        WeightTensor q = Quantize.of(w, quantization, quantArena);
+        WeightTensor q = quantization == DType.Q8_0 ? q8Tiles(w) : Quantize.of(w, quantization, quantArena);
         quantBytes += q.segment().byteSize();
         return q;
+    }
+
+    /** {@code w} in Q8_0, in the CPU kernels' tiles (see {@link Q8Tiles}), quantised row by row in a transient arena. */
+    private WeightTensor q8Tiles(WeightTensor w) {
+        WeightTensor q = null;
+        try (Arena rowMajor = Arena.ofShared()) {
+            q = Quantize.of(w, DType.Q8_0, rowMajor);
+            WeightTensor t = Q8Tiles.of(q, quantArena);
+            if (t != q) return t;
+        } finally {
+            if (q != null) OffHeap.released(q.segment().byteSize());
+        }
+        return Quantize.of(w, DType.Q8_0, quantArena); // a scale beyond f16's range: kept in rows
     }
 
     /** The dtype of the final projection, the largest matrix, as computed with. */

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import specdec.engine.safetensors.Encoders;
 import specdec.engine.tensor.DType;
+import specdec.engine.tensor.Q8Tiles;
 import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
 
@@ -59,6 +60,7 @@ public class MatmulBench {
         for (long i = 0; i < (long) rows * cols; i++) Encoders.put(seg, stored, i, (float) rng.nextGaussian() * 0.02f);
         w = WeightTensor.of("w", stored, seg, rows, cols);
         if (d.isQuantized()) w = Quantize.of(w, d, arena);
+        if (d == DType.Q8_0) w = Q8Tiles.of(w, arena); // as the models compute with it
         x = new float[8 * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
         out = new float[8 * rows];

@@ -83,7 +83,7 @@ public final class F16Weight extends WeightTensor {
         return false;
     }
 
-    private static boolean nonFinite(short half) {
+    static boolean nonFinite(short half) {
         return (half & 0x7c00) == 0x7c00;
     }
 

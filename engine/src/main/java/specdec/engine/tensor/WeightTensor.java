@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * memory-mapped file. Each dtype subclass brings its own vectorised dot products; the row
  * loop and register blocking over T inputs live here.
  */
-public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weight, Q8Weight, Q4Weight {
+public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weight, Q8Weight, Q4Weight, Q8Tiles {
     protected final String name;
     protected final MemorySegment segment;
     protected final int rows;
@@ -18,19 +18,25 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     private final MemorySegment[] rowSegments;
 
     protected WeightTensor(String name, MemorySegment segment, int rows, int cols) {
+        this(name, segment, rows, cols, -1);
+    }
+
+    /** A weight of {@code bytes} in a layout of its own (no row views); -1: rows one after another. */
+    protected WeightTensor(String name, MemorySegment segment, int rows, int cols, long bytes) {
         this.name = name;
         this.segment = segment;
         this.rows = rows;
         this.cols = cols;
-        long rowBytes = dtype().rowBytes(cols);
         if (dtype().isQuantized() && cols % DType.BLOCK != 0) {
             throw new IllegalArgumentException(name + ": " + cols + " columns are not whole blocks of " + DType.BLOCK);
         }
-        if (segment.byteSize() != rows * rowBytes) {
+        long rowBytes = dtype().rowBytes(cols);
+        boolean rowMajor = bytes < 0;
+        if (segment.byteSize() != (rowMajor ? rows * rowBytes : bytes)) {
             throw new IllegalArgumentException(name + ": segment of " + segment.byteSize() + " bytes does not hold [" + rows + ", " + cols + "] " + dtype());
         }
-        this.rowSegments = new MemorySegment[rows];
-        for (int r = 0; r < rows; r++) rowSegments[r] = segment.asSlice(r * rowBytes, rowBytes);
+        this.rowSegments = rowMajor ? new MemorySegment[rows] : null;
+        for (int r = 0; rowMajor && r < rows; r++) rowSegments[r] = segment.asSlice(r * rowBytes, rowBytes);
     }
 
     /** Wraps a segment of {@code dtype} as a [rows, cols] weight. */
@@ -74,6 +80,11 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
      */
     protected final MemorySegment row(int j) {
         return rowSegments[j];
+    }
+
+    /** The rows a {@link #matmul} range starts on, and ends on unless it ends at the last row: the kernels' row group. */
+    public int rowGroup() {
+        return 4;
     }
 
     /** Element {@code index} in row-major order. */
@@ -221,7 +232,7 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
      * K + 1-token verification reads the weights once, like a one-token step; every result is
      * the same bits whatever T is and whatever the order of the passes.
      */
-    public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
+    public void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
         int j = j0;
         float[] acc = T > 1 ? SCRATCH.get() : null;
         boolean five = hasDot2x5();

@@ -106,8 +106,9 @@ public final class CpuBackend implements Backend {
         mmW = w;
         mmT = T;
         int n = w.rows();
-        // whole groups of four rows per piece, as the kernels take them
-        pool.run(matmulTask, n, (pool.grainFor(n, 16) + 3) & ~3);
+        // whole row groups per piece, as the kernels take them
+        int group = w.rowGroup();
+        pool.run(matmulTask, n, (pool.grainFor(n, 16) + group - 1) / group * group);
         mmIn = null;
         mmOut = null;
         mmW = null;

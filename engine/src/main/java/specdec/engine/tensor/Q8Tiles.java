@@ -1,0 +1,262 @@
+package specdec.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import specdec.engine.io.OffHeap;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Q8_0 weights repacked for the CPU kernels (as llama.cpp's CPU backend repacks its quantised
+ * blocks): the same blocks, values and bytes per weight as {@link Q8Weight}, with the rows of a
+ * tile of R = 2N interleaved so that each float lane computes one row. A column's weights then
+ * widen in place (sign extension by shifts, no lane crossing), each input value is broadcast once
+ * for R rows, a block's scale multiplies R sums at once, and no row ends in a lane sum.
+ *
+ * <p>Tile layout, per block of 32 columns: the R scales (f16), int lane j holding those of rows j
+ * and N + j, then 16 column pairs of 2R bytes, where int lane j holds rows j and N + j of the pair's
+ * first column, then the same rows of its second. The last tile is padded with zero rows.
+ *
+ * <p>Every result is a sum in one order, whatever T: per block a chain of fmas over its 32 columns
+ * from zero, then total = fma(block sum, scale, total) block by block ({@link #dot1} is that
+ * order, scalar).
+ */
+public final class Q8Tiles extends WeightTensor {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    static final int N = F.length(), R = 2 * N;
+    private static final long PAIR = 2L * R, SCALES = 2L * R, BLOCK = 34L * R;
+    private static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    private final MemorySegment[] tiles;
+    private final int blocks;
+
+    private Q8Tiles(String name, MemorySegment segment, int rows, int cols) {
+        super(name, segment, rows, cols, tileCount(rows) * (cols / DType.BLOCK) * BLOCK);
+        Quantize.requireVectorWidth(name);
+        this.blocks = cols / DType.BLOCK;
+        this.tiles = new MemorySegment[tileCount(rows)];
+        for (int k = 0; k < tiles.length; k++) tiles[k] = segment.asSlice(k * blocks * BLOCK, blocks * BLOCK);
+    }
+
+    private static int tileCount(int rows) {
+        return (rows + R - 1) / R;
+    }
+
+    /**
+     * {@code q}'s blocks in tiles, allocated in {@code arena}; {@code q} itself when one of its
+     * scales is not finite (a weight beyond f16's range) or negative (not {@link Quantize}'s), which
+     * the kernels' short f16 widening does not handle.
+     */
+    public static WeightTensor of(WeightTensor q, Arena arena) {
+        if (q.dtype() != DType.Q8_0) throw new IllegalArgumentException(q.name() + " is " + q.dtype() + ", not Q8_0");
+        if (q instanceof Q8Tiles) return q;
+        int rows = q.rows(), cols = q.cols(), blocks = cols / DType.BLOCK;
+        MemorySegment src = q.segment();
+        for (long b = 0; b < (long) rows * blocks; b++) {
+            short d = src.get(LE, b * 34);
+            if (d < 0 || F16Weight.nonFinite(d)) return q;
+        }
+        MemorySegment dst = OffHeap.allocate(arena, tileCount(rows) * blocks * BLOCK);
+        for (int r = 0; r < rows; r++) {
+            int k = r / R, i = r % R;
+            for (int b = 0; b < blocks; b++) {
+                long from = ((long) r * blocks + b) * 34, base = (k * (long) blocks + b) * BLOCK;
+                dst.set(LE, base + scaleAt(i), src.get(LE, from));
+                for (int c = 0; c < DType.BLOCK; c++) dst.set(ValueLayout.JAVA_BYTE, base + at(i, c), src.get(ValueLayout.JAVA_BYTE, from + 2 + c));
+            }
+        }
+        return new Q8Tiles(q.name(), dst, rows, cols);
+    }
+
+    /** Byte of row i's scale (i within its tile) from its block's start. */
+    private static long scaleAt(int i) {
+        return 4L * (i % N) + 2L * (i / N);
+    }
+
+    /** Byte of row i (within its tile) and column c (within its block), from the block's start. */
+    private static long at(int i, int c) {
+        return SCALES + (c / 2) * PAIR + 4L * (i % N) + 2L * (c % 2) + i / N;
+    }
+
+    @Override
+    public DType dtype() {
+        return DType.Q8_0;
+    }
+
+    @Override
+    public float get(long index) {
+        int r = (int) (index / cols), c = (int) (index % cols);
+        long base = ((long) (r / R) * blocks + c / DType.BLOCK) * BLOCK;
+        int i = r % R;
+        return Halfs.f16ToFloat(segment.get(LE, base + scaleAt(i))) * segment.get(ValueLayout.JAVA_BYTE, base + at(i, c % DType.BLOCK));
+    }
+
+    @Override
+    public void decode(long start, float[] dst, int off, int len) {
+        for (int i = 0; i < len; i++) dst[off + i] = get(start + i);
+    }
+
+    @Override
+    public WeightTensor rowSlice(int from, int count) {
+        if (from % R != 0) throw new IllegalArgumentException(name + ": a row slice of Q8_0 tiles starts at a multiple of " + R + ", not " + from);
+        int k0 = from / R, k1 = tileCount(from + count);
+        return new Q8Tiles(name + "[" + from + ":" + (from + count) + "]", segment.asSlice(k0 * blocks * BLOCK, (k1 - k0) * blocks * BLOCK), count, cols);
+    }
+
+    @Override
+    public int rowGroup() {
+        return R;
+    }
+
+    /** The scalar reference: the kernels' order of operations, one row. */
+    @Override
+    protected float dot1(int row, float[] x, int xOff) {
+        long tile = (long) (row / R) * blocks * BLOCK;
+        int i = row % R;
+        float total = 0;
+        for (int b = 0; b < blocks; b++) {
+            long base = tile + b * BLOCK;
+            float sum = 0;
+            for (int c = 0; c < DType.BLOCK; c++) sum = Math.fma(segment.get(ValueLayout.JAVA_BYTE, base + at(i, c)), x[xOff + b * DType.BLOCK + c], sum);
+            total = Math.fma(sum, Halfs.f16ToFloat(segment.get(LE, base + scaleAt(i))), total);
+        }
+        return total;
+    }
+
+    @Override
+    protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
+        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
+    }
+
+    @Override
+    protected void dot4x4(int row, float[] x, int xs, int t0, int T, float[] out, int os, float[] acc) {
+        for (int t = t0; t < Math.min(t0 + 4, T); t++) dot4x1(row, x, t * xs, out, t * os + row);
+    }
+
+    /**
+     * out[t * outStride + j] for t < T, j in [j0, j1): j0 a multiple of {@link #rowGroup()}, j1
+     * too or the last row. One input takes its own pass per tile; more take passes of up to three
+     * inputs, each widening a column once for all of them (K + 1 = 5: three, then two, the
+     * second pass finding the tile in cache).
+     */
+    @Override
+    public void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
+        if (j0 % R != 0 || (j1 % R != 0 && j1 != rows)) throw new IllegalArgumentException(name + ": rows [" + j0 + ", " + j1 + ") do not start and end on tiles of " + R);
+        int k = j0 / R, k1 = tileCount(j1);
+        if (T == 1) {
+            for (; k < k1 && (k + 1) * R <= rows; k++) single(k, x, out);
+            for (; k < k1; k++) group(k, x, xStride, 0, 1, out, outStride);
+            return;
+        }
+        for (; k < k1; k++) {
+            for (int t0 = 0; t0 < T; t0 += 3) group(k, x, xStride, t0, Math.min(3, T - t0), out, outStride);
+        }
+    }
+
+    /** Byte 3 - shift / 8 of each int lane, sign-extended, as floats. */
+    private static FloatVector q8(IntVector v, int shift) {
+        IntVector s = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
+        return (FloatVector) s.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+    }
+
+    /**
+     * The scales of rows j (shift 16) or N + j (shift 0) from a block's scale lanes, as floats: each
+     * f16 moved to the top half of its lane, then rebiased as {@link F16Weight#widen} does it,
+     * without the sign ({@link #of} tiles only finite scales of sign 0). Three integer operations
+     * and a multiply: with the sign, or with a short-vector conversion, the five-input kernel
+     * reached C2's node-count inlining cutoff and boxed its vectors.
+     */
+    private static FloatVector widen(IntVector v, int shift) {
+        IntVector h = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
+        return h.and(0x7fff0000).lanewise(VectorOperators.LSHR, 3).reinterpretAsFloats().mul(MAGIC);
+    }
+
+    private static final float MAGIC = 0x1p112f;
+
+    /**
+     * Tile k (a full one), one input: two fma chains. Two tiles per pass (four chains, two streams)
+     * ran as fast when C2 compiled it whole, but its size reached C2's node-count inlining cutoff
+     * in some compiles, and then it ran 10x slower.
+     */
+    private void single(int k, float[] x, float[] out) {
+        MemorySegment t = tiles[k];
+        FloatVector aL = FloatVector.zero(F), aH = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long base = b * BLOCK;
+            FloatVector sL = FloatVector.zero(F), sH = FloatVector.zero(F);
+            for (int p = 0; p < 16; p++) {
+                int c = b * DType.BLOCK + 2 * p;
+                IntVector v = IntVector.fromMemorySegment(I, t, base + SCALES + p * PAIR, ORDER);
+                FloatVector x0 = FloatVector.broadcast(F, x[c]), x1 = FloatVector.broadcast(F, x[c + 1]);
+                sL = q8(v, 24).fma(x0, sL);
+                sH = q8(v, 16).fma(x0, sH);
+                sL = q8(v, 8).fma(x1, sL);
+                sH = q8(v, 0).fma(x1, sH);
+            }
+            IntVector scales = IntVector.fromMemorySegment(I, t, base, ORDER);
+            aL = sL.fma(widen(scales, 16), aL);
+            aH = sH.fma(widen(scales, 0), aH);
+        }
+        aL.intoArray(out, k * R);
+        aH.intoArray(out, k * R + N);
+    }
+
+    private static final ThreadLocal<float[]> TOTALS = ThreadLocal.withInitial(() -> new float[6 * N]);
+
+    /**
+     * Tile k with inputs t0 .. t0 + n - 1 (n at most 3; past the last, the last input repeats),
+     * results for rows below {@link #rows}. The six block sums stay in registers, their totals in
+     * an array. Five inputs in one pass (ten block sums) measured 1.9x slower than three and two:
+     * C2 boxed one of its vectors in every iteration.
+     */
+    private void group(int k, float[] x, int xs, int t0, int n, float[] out, int os) {
+        MemorySegment t = tiles[k];
+        float[] tot = TOTALS.get();
+        java.util.Arrays.fill(tot, 0f);
+        int last = t0 + n - 1;
+        int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs;
+        for (int b = 0; b < blocks; b++) {
+            long base = b * BLOCK;
+            FloatVector l0 = FloatVector.zero(F), h0 = FloatVector.zero(F), l1 = FloatVector.zero(F), h1 = FloatVector.zero(F), l2 = FloatVector.zero(F), h2 = FloatVector.zero(F);
+            for (int p = 0; p < 16; p++) {
+                int c = b * DType.BLOCK + 2 * p;
+                IntVector v = IntVector.fromMemorySegment(I, t, base + SCALES + p * PAIR, ORDER);
+                FloatVector lo = q8(v, 24), hi = q8(v, 16), odd = q8(v, 8), oddHi = q8(v, 0);
+                FloatVector y0 = FloatVector.broadcast(F, x[x0 + c]), z0 = FloatVector.broadcast(F, x[x0 + c + 1]);
+                FloatVector y1 = FloatVector.broadcast(F, x[x1 + c]), z1 = FloatVector.broadcast(F, x[x1 + c + 1]);
+                FloatVector y2 = FloatVector.broadcast(F, x[x2 + c]), z2 = FloatVector.broadcast(F, x[x2 + c + 1]);
+                l0 = odd.fma(z0, lo.fma(y0, l0));
+                h0 = oddHi.fma(z0, hi.fma(y0, h0));
+                l1 = odd.fma(z1, lo.fma(y1, l1));
+                h1 = oddHi.fma(z1, hi.fma(y1, h1));
+                l2 = odd.fma(z2, lo.fma(y2, l2));
+                h2 = oddHi.fma(z2, hi.fma(y2, h2));
+            }
+            IntVector scales = IntVector.fromMemorySegment(I, t, base, ORDER);
+            FloatVector sL = widen(scales, 16), sH = widen(scales, 0);
+            l0.fma(sL, FloatVector.fromArray(F, tot, 0)).intoArray(tot, 0);
+            h0.fma(sH, FloatVector.fromArray(F, tot, N)).intoArray(tot, N);
+            l1.fma(sL, FloatVector.fromArray(F, tot, 2 * N)).intoArray(tot, 2 * N);
+            h1.fma(sH, FloatVector.fromArray(F, tot, 3 * N)).intoArray(tot, 3 * N);
+            l2.fma(sL, FloatVector.fromArray(F, tot, 4 * N)).intoArray(tot, 4 * N);
+            h2.fma(sH, FloatVector.fromArray(F, tot, 5 * N)).intoArray(tot, 5 * N);
+        }
+        int r0 = k * R, valid = Math.min(R, rows - r0);
+        for (int q = 0; q < n; q++) {
+            if (valid == R) {
+                FloatVector.fromArray(F, tot, 2 * q * N).intoArray(out, (t0 + q) * os + r0);
+                FloatVector.fromArray(F, tot, (2 * q + 1) * N).intoArray(out, (t0 + q) * os + r0 + N);
+            } else {
+                System.arraycopy(tot, 2 * q * N, out, (t0 + q) * os + r0, Math.min(N, valid));
+                if (valid > N) System.arraycopy(tot, (2 * q + 1) * N, out, (t0 + q) * os + r0 + N, valid - N);
+            }
+        }
+    }
+}

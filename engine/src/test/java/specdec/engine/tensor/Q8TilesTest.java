@@ -1,0 +1,123 @@
+package specdec.engine.tensor;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import specdec.engine.TestWeights;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** Q8_0 in tiles: the same values as the row layout, kernels against the scalar order and a double-precision sum. */
+class Q8TilesTest {
+    private static final int R = Q8Tiles.R;
+
+    private static WeightTensor rowMajor(int rows, int cols, long seed) {
+        return TestWeights.of(DType.Q8_0, rows, cols, TestWeights.gaussian(new Random(seed), rows * cols, 0.5));
+    }
+
+    static Stream<Arguments> shapes() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        // one partial tile, whole tiles (pairs), whole tiles plus a partial one, an odd tile count
+        for (int rows : new int[] {13, 2 * R, 3 * R + 5, 3 * R}) {
+            for (int cols : new int[] {32, 96, 768}) {
+                for (int T : new int[] {1, 2, 4, 5, 6, 11}) b.add(Arguments.of(rows, cols, T));
+            }
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest(name = "rows={0} cols={1} T={2}")
+    @MethodSource("shapes")
+    void matmulIsTheScalarOrderAndNearTheExactSum(int rows, int cols, int T) {
+        WeightTensor q = rowMajor(rows, cols, rows * 7L + cols);
+        Q8Tiles w = (Q8Tiles) Q8Tiles.of(q, Arena.ofAuto());
+        Random rng = new Random(T);
+        int xs = cols + 3, os = rows + 2;
+        float[] x = TestWeights.gaussian(rng, T * xs, 1.0);
+        float[] out = new float[T * os];
+        Arrays.fill(out, 42f);
+        w.matmul(x, xs, T, out, os, 0, rows);
+        double[] stored = TestWeights.stored(q);
+        for (int t = 0; t < T; t++) {
+            for (int j = 0; j < rows; j++) {
+                double ref = 0, mag = 0;
+                for (int i = 0; i < cols; i++) {
+                    ref += stored[j * cols + i] * x[t * xs + i];
+                    mag += Math.abs(stored[j * cols + i] * x[t * xs + i]);
+                }
+                float got = out[t * os + j];
+                assertThat(got).as("t=%d j=%d scalar order", t, j).isEqualTo(w.dot1(j, x, t * xs));
+                assertThat((double) got).as("t=%d j=%d", t, j).isCloseTo(ref, within(1e-5 * mag + 1e-6));
+            }
+            assertThat(out[t * os + rows]).isEqualTo(42f);
+            assertThat(out[t * os + rows + 1]).isEqualTo(42f);
+        }
+    }
+
+    @Test
+    void oneInputAloneGivesTheBitsItGetsAmongFive() {
+        int rows = 3 * R + 5, cols = 256;
+        Q8Tiles w = (Q8Tiles) Q8Tiles.of(rowMajor(rows, cols, 3), Arena.ofAuto());
+        float[] x = TestWeights.gaussian(new Random(4), 5 * cols, 1.0);
+        float[] five = new float[5 * rows], one = new float[rows];
+        w.matmul(x, cols, 5, five, rows, 0, rows);
+        for (int t = 0; t < 5; t++) {
+            w.matmul(Arrays.copyOfRange(x, t * cols, (t + 1) * cols), cols, 1, one, rows, 0, rows);
+            assertThat(one).as("input %d", t).containsExactly(Arrays.copyOfRange(five, t * rows, (t + 1) * rows));
+        }
+    }
+
+    @Test
+    void holdsTheRowLayoutsValues() {
+        int rows = R + 3, cols = 96;
+        WeightTensor q = rowMajor(rows, cols, 11);
+        WeightTensor w = Q8Tiles.of(q, Arena.ofAuto());
+        assertThat(w.dtype()).isEqualTo(DType.Q8_0);
+        for (long i = 0; i < q.numel(); i++) assertThat(w.get(i)).as("element %d", i).isEqualTo(q.get(i));
+        float[] a = new float[cols], b = new float[cols];
+        q.decode((long) R * cols, a, 0, cols);
+        w.decode((long) R * cols, b, 0, cols);
+        assertThat(b).containsExactly(a);
+    }
+
+    @Test
+    void rowRangesAndSlicesStartOnTiles() {
+        int rows = 4 * R, cols = 64;
+        Q8Tiles w = (Q8Tiles) Q8Tiles.of(rowMajor(rows, cols, 5), Arena.ofAuto());
+        float[] x = TestWeights.gaussian(new Random(6), cols, 1.0);
+        float[] all = new float[rows], part = new float[rows];
+        w.matmul(x, cols, 1, all, rows, 0, rows);
+        Arrays.fill(part, 42f);
+        w.matmul(x, cols, 1, part, rows, R, 3 * R);
+        for (int j = 0; j < rows; j++) assertThat(part[j]).as("row %d", j).isEqualTo(j >= R && j < 3 * R ? all[j] : 42f);
+        assertThatThrownBy(() -> w.matmul(x, cols, 1, part, rows, 1, rows)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tiles of " + R);
+
+        WeightTensor slice = w.rowSlice(R, R + 7);
+        float[] s = new float[R + 7];
+        slice.matmul(x, cols, 1, s, R + 7, 0, R + 7);
+        assertThat(s).containsExactly(Arrays.copyOfRange(all, R, 2 * R + 7));
+        assertThatThrownBy(() -> w.rowSlice(3, 5)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiple of " + R);
+    }
+
+    @Test
+    void aScaleBeyondHalfRangeKeepsTheRowLayout() {
+        WeightTensor q = rowMajor(R, 32, 9);
+        MemorySegment copy = Arena.ofAuto().allocate(q.segment().byteSize());
+        copy.copyFrom(q.segment());
+        copy.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 34L * 3, (short) 0x7c00);
+        WeightTensor inf = WeightTensor.of("w", DType.Q8_0, copy, R, 32);
+        assertThat(Q8Tiles.of(inf, Arena.ofAuto())).isSameAs(inf);
+        assertThat(Q8Tiles.of(q, Arena.ofAuto())).isInstanceOf(Q8Tiles.class);
+    }
+}
