@@ -8,6 +8,7 @@ import specdec.engine.kv.KvCache;
 import specdec.engine.model.LanguageModel;
 import specdec.engine.model.Logits;
 import specdec.engine.safetensors.Checkpoint;
+import specdec.engine.tensor.BF16Tiles;
 import specdec.engine.tensor.DType;
 import specdec.engine.tensor.Q8Tiles;
 import specdec.engine.tensor.Quantize;
@@ -56,29 +57,48 @@ public abstract class TransformerModel implements LanguageModel {
 
     /** A projection matrix as this model computes with it: converted when asked, else as stored. */
     protected WeightTensor matrix(WeightTensor w) {
-        if (quantization == null || quantization == w.dtype()) return w;
+        if (!convertsAtLoad(w.dtype())) return w;
+        if (computesAs(w.dtype()) == w.dtype()) { // BF16 as stored, into the CPU kernels' tiles
+            WeightTensor t = BF16Tiles.of(w, quantArena);
+            quantBytes += t.segment().byteSize();
+            return t;
+        }
         if (quantization.isQuantized() && w.cols() % DType.BLOCK != 0) {
             // as llama.cpp does, a matrix whose rows are not whole blocks keeps a float type
             LOG.warn("{}: {} columns are not whole blocks of {}; kept as {}", w.name(), w.cols(), DType.BLOCK, w.dtype());
             keptUnquantised++;
             return w;
         }
-        WeightTensor q = quantization == DType.Q8_0 ? q8Tiles(w) : Quantize.of(w, quantization, quantArena);
+        WeightTensor q = quantization == DType.Q8_0 || quantization == DType.BF16 ? tiles(w) : Quantize.of(w, quantization, quantArena);
         quantBytes += q.segment().byteSize();
         return q;
     }
 
-    /** {@code w} in Q8_0, in the CPU kernels' tiles (see {@link Q8Tiles}), quantised row by row in a transient arena. */
-    private WeightTensor q8Tiles(WeightTensor w) {
+    /** The dtype a stored matrix is computed in. */
+    private DType computesAs(DType stored) {
+        return quantization == null ? stored : quantization;
+    }
+
+    /**
+     * Whether {@link #matrix} makes a copy of a matrix stored as {@code stored}: to convert it, or
+     * to lay it out in the CPU kernels' tiles (BF16, {@link BF16Tiles}; Q8_0, {@link Q8Tiles}).
+     */
+    protected boolean convertsAtLoad(DType stored) {
+        DType as = computesAs(stored);
+        return as != stored || as == DType.BF16 || as == DType.Q8_0;
+    }
+
+    /** {@code w} in {@link #quantization}'s tiles, converted row by row in a transient arena first. */
+    private WeightTensor tiles(WeightTensor w) {
         WeightTensor q = null;
         try (Arena rowMajor = Arena.ofShared()) {
-            q = Quantize.of(w, DType.Q8_0, rowMajor);
-            WeightTensor t = Q8Tiles.of(q, quantArena);
+            q = Quantize.of(w, quantization, rowMajor);
+            WeightTensor t = quantization == DType.Q8_0 ? Q8Tiles.of(q, quantArena) : BF16Tiles.of(q, quantArena);
             if (t != q) return t;
         } finally {
             if (q != null) OffHeap.released(q.segment().byteSize());
         }
-        return Quantize.of(w, DType.Q8_0, quantArena); // a scale beyond f16's range: kept in rows
+        return Quantize.of(w, quantization, quantArena); // a Q8_0 scale beyond f16's range: kept in rows
     }
 
     /** The dtype of the final projection, the largest matrix, as computed with. */
@@ -167,10 +187,13 @@ public abstract class TransformerModel implements LanguageModel {
      */
     public abstract long weightBytesPerToken();
 
-    /** The summed sizes of {@code weights}; null entries (absent biases) count nothing. */
+    /**
+     * The summed sizes of {@code weights} in their dtype's row layout (a tiled copy's zero rows,
+     * padding its last tile, are not the model's); null entries (absent biases) count nothing.
+     */
     protected static long bytesOf(WeightTensor... weights) {
         long n = 0;
-        for (WeightTensor w : weights) if (w != null) n += w.segment().byteSize();
+        for (WeightTensor w : weights) if (w != null) n += w.rows() * w.dtype().rowBytes(w.cols());
         return n;
     }
 

@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.stream.IntStream;
 
 /**
  * Q8_0 weights repacked for the CPU kernels (as llama.cpp's CPU backend repacks its quantised
@@ -50,7 +51,7 @@ public final class Q8Tiles extends WeightTensor {
     }
 
     /**
-     * {@code q}'s blocks in tiles, allocated in {@code arena}; {@code q} itself when one of its
+     * {@code q}'s blocks in tiles (in parallel), allocated in {@code arena}; {@code q} itself when one of its
      * scales is not finite (a weight beyond f16's range) or negative (not {@link Quantize}'s), which
      * the kernels' short f16 widening does not handle.
      */
@@ -64,14 +65,15 @@ public final class Q8Tiles extends WeightTensor {
             if (d < 0 || F16Weight.nonFinite(d)) return q;
         }
         MemorySegment dst = OffHeap.allocate(arena, tileCount(rows) * blocks * BLOCK);
-        for (int r = 0; r < rows; r++) {
-            int k = r / R, i = r % R;
-            for (int b = 0; b < blocks; b++) {
-                long from = ((long) r * blocks + b) * 34, base = (k * (long) blocks + b) * BLOCK;
-                dst.set(LE, base + scaleAt(i), src.get(LE, from));
-                for (int c = 0; c < DType.BLOCK; c++) dst.set(ValueLayout.JAVA_BYTE, base + at(i, c), src.get(ValueLayout.JAVA_BYTE, from + 2 + c));
+        IntStream.range(0, tileCount(rows)).parallel().forEach(k -> {
+            for (int i = 0; i < R && k * R + i < rows; i++) {
+                for (int b = 0; b < blocks; b++) {
+                    long from = ((long) (k * R + i) * blocks + b) * 34, base = (k * (long) blocks + b) * BLOCK;
+                    dst.set(LE, base + scaleAt(i), src.get(LE, from));
+                    for (int c = 0; c < DType.BLOCK; c++) dst.set(ValueLayout.JAVA_BYTE, base + at(i, c), src.get(ValueLayout.JAVA_BYTE, from + 2 + c));
+                }
             }
-        }
+        });
         return new Q8Tiles(q.name(), dst, rows, cols);
     }
 

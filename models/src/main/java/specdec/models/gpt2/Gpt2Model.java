@@ -60,36 +60,45 @@ public final class Gpt2Model extends TransformerModel {
         layers = new Layer[cfg.nLayer()];
         for (int i = 0; i < layers.length; i++) {
             String p = "h." + i + ".";
-            // Conv1D keeps [in, out]; transposed once so each output is one contiguous row, then
-            // the fused [3d, d] projection is cut into its q, k and v rows.
-            WeightTensor qkv = relay(w.get(p + "attn.c_attn.weight"));
+            // Conv1D keeps [in, out]; transposed once so each output is one contiguous row, and
+            // the fused [3d, d] projection cut into its q, k and v rows.
+            WeightTensor[] qkv = relay(w.get(p + "attn.c_attn.weight"), 3);
             WeightTensor qkvBias = w.get(p + "attn.c_attn.bias");
             WeightTensor qkvBiasRows = WeightTensor.of(qkvBias.name(), qkvBias.dtype(), qkvBias.segment(), 3, d);
             layers[i] = new Layer(
                     w.get(p + "ln_1.weight"), w.get(p + "ln_1.bias"),
-                    qkv.rowSlice(0, d), qkv.rowSlice(d, d), qkv.rowSlice(2 * d, d),
+                    qkv[0], qkv[1], qkv[2],
                     qkvBiasRows.rowSlice(0, 1), qkvBiasRows.rowSlice(1, 1), qkvBiasRows.rowSlice(2, 1),
-                    relay(w.get(p + "attn.c_proj.weight")), w.get(p + "attn.c_proj.bias"),
+                    relay(w.get(p + "attn.c_proj.weight"), 1)[0], w.get(p + "attn.c_proj.bias"),
                     w.get(p + "ln_2.weight"), w.get(p + "ln_2.bias"),
-                    relay(w.get(p + "mlp.c_fc.weight")), w.get(p + "mlp.c_fc.bias"),
-                    relay(w.get(p + "mlp.c_proj.weight")), w.get(p + "mlp.c_proj.bias"));
+                    relay(w.get(p + "mlp.c_fc.weight"), 1)[0], w.get(p + "mlp.c_fc.bias"),
+                    relay(w.get(p + "mlp.c_proj.weight"), 1)[0], w.get(p + "mlp.c_proj.bias"));
         }
     }
 
-    /** A Conv1D weight [in, out] laid out as [out, in] in this model's arena (quantised, when asked, from a transient copy). */
-    private WeightTensor relay(WeightTensor conv1d) {
-        if (quantization() != null && quantization() != conv1d.dtype()) {
+    /**
+     * A Conv1D weight [in, out] laid out as [out, in] and cut into {@code parts} row blocks of
+     * equal size: views into this model's arena, or, where the model converts or tiles its
+     * matrices at load, each block converted from a transient copy (cut before, since tiles cut
+     * only at whole tiles).
+     */
+    private WeightTensor[] relay(WeightTensor conv1d, int parts) {
+        WeightTensor[] out = new WeightTensor[parts];
+        int rows = conv1d.cols() / parts;
+        if (convertsAtLoad(conv1d.dtype())) {
             WeightTensor transposed = null;
             try (Arena transient_ = Arena.ofShared()) {
                 transposed = Transpose.of(conv1d, transient_);
-                return matrix(transposed);
+                for (int k = 0; k < parts; k++) out[k] = matrix(parts == 1 ? transposed : transposed.rowSlice(k * rows, rows));
+                return out;
             } finally {
                 if (transposed != null) OffHeap.released(transposed.segment().byteSize());
             }
         }
         WeightTensor t = Transpose.of(conv1d, arena);
         relaidBytes += t.segment().byteSize();
-        return t;
+        for (int k = 0; k < parts; k++) out[k] = parts == 1 ? t : t.rowSlice(k * rows, rows);
+        return out;
     }
 
     @Override
