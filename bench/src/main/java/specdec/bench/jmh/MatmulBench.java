@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import specdec.engine.safetensors.Encoders;
 import specdec.engine.tensor.DType;
+import specdec.engine.tensor.BF16Tiles;
 import specdec.engine.tensor.Q8Tiles;
 import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
@@ -60,7 +61,9 @@ public class MatmulBench {
         for (long i = 0; i < (long) rows * cols; i++) Encoders.put(seg, stored, i, (float) rng.nextGaussian() * 0.02f);
         w = WeightTensor.of("w", stored, seg, rows, cols);
         if (d.isQuantized()) w = Quantize.of(w, d, arena);
-        if (d == DType.Q8_0) w = Q8Tiles.of(w, arena); // as the models compute with it
+        // as the CPU models compute with them
+        if (d == DType.Q8_0) w = Q8Tiles.of(w, arena);
+        if (d == DType.BF16) w = BF16Tiles.of(w, arena);
         x = new float[8 * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
         out = new float[8 * rows];

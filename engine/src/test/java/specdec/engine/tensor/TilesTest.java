@@ -18,30 +18,46 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-/** Q8_0 in tiles: the same values as the row layout, kernels against the scalar order and a double-precision sum. */
-class Q8TilesTest {
+/**
+ * Q8_0 and BF16 in the CPU kernels' tiles: the same values as the row layout, kernels against
+ * their scalar order and a double-precision sum, the same bits for any T.
+ */
+class TilesTest {
     private static final int R = Q8Tiles.R;
 
-    private static WeightTensor rowMajor(int rows, int cols, long seed) {
-        return TestWeights.of(DType.Q8_0, rows, cols, TestWeights.gaussian(new Random(seed), rows * cols, 0.5));
+    private static WeightTensor rowMajor(DType kind, int rows, int cols, long seed) {
+        return TestWeights.of(kind, rows, cols, TestWeights.gaussian(new Random(seed), rows * cols, 0.5));
+    }
+
+    private static WeightTensor tiles(WeightTensor w) {
+        WeightTensor t = w.dtype() == DType.Q8_0 ? Q8Tiles.of(w, Arena.ofAuto()) : BF16Tiles.of(w, Arena.ofAuto());
+        assertThat(t).isNotSameAs(w);
+        return t;
     }
 
     static Stream<Arguments> shapes() {
         Stream.Builder<Arguments> b = Stream.builder();
-        // one partial tile, whole tiles (pairs), whole tiles plus a partial one, an odd tile count
-        for (int rows : new int[] {13, 2 * R, 3 * R + 5, 3 * R}) {
-            for (int cols : new int[] {32, 96, 768}) {
-                for (int T : new int[] {1, 2, 4, 5, 6, 11}) b.add(Arguments.of(rows, cols, T));
+        for (DType kind : new DType[] {DType.Q8_0, DType.BF16}) {
+            int[] widths = kind == DType.Q8_0 ? new int[] {32, 96, 768} : new int[] {1, 2, 7, 33, 768};
+            // one partial tile, two whole ones, whole ones and a partial one, three whole ones
+            for (int rows : new int[] {13, 2 * R, 3 * R + 5, 3 * R}) {
+                for (int cols : widths) {
+                    for (int T : new int[] {1, 2, 4, 5, 6, 11}) b.add(Arguments.of(kind, rows, cols, T));
+                }
             }
         }
         return b.build();
     }
 
-    @ParameterizedTest(name = "rows={0} cols={1} T={2}")
+    static Stream<DType> kinds() {
+        return Stream.of(DType.Q8_0, DType.BF16);
+    }
+
+    @ParameterizedTest(name = "{0} rows={1} cols={2} T={3}")
     @MethodSource("shapes")
-    void matmulIsTheScalarOrderAndNearTheExactSum(int rows, int cols, int T) {
-        WeightTensor q = rowMajor(rows, cols, rows * 7L + cols);
-        Q8Tiles w = (Q8Tiles) Q8Tiles.of(q, Arena.ofAuto());
+    void matmulIsTheScalarOrderAndNearTheExactSum(DType kind, int rows, int cols, int T) {
+        WeightTensor q = rowMajor(kind, rows, cols, rows * 7L + cols);
+        WeightTensor w = tiles(q);
         Random rng = new Random(T);
         int xs = cols + 3, os = rows + 2;
         float[] x = TestWeights.gaussian(rng, T * xs, 1.0);
@@ -65,10 +81,11 @@ class Q8TilesTest {
         }
     }
 
-    @Test
-    void oneInputAloneGivesTheBitsItGetsAmongFive() {
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void oneInputAloneGivesTheBitsItGetsAmongFive(DType kind) {
         int rows = 3 * R + 5, cols = 256;
-        Q8Tiles w = (Q8Tiles) Q8Tiles.of(rowMajor(rows, cols, 3), Arena.ofAuto());
+        WeightTensor w = tiles(rowMajor(kind, rows, cols, 3));
         float[] x = TestWeights.gaussian(new Random(4), 5 * cols, 1.0);
         float[] five = new float[5 * rows], one = new float[rows];
         w.matmul(x, cols, 5, five, rows, 0, rows);
@@ -78,12 +95,13 @@ class Q8TilesTest {
         }
     }
 
-    @Test
-    void holdsTheRowLayoutsValues() {
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void holdsTheRowLayoutsValues(DType kind) {
         int rows = R + 3, cols = 96;
-        WeightTensor q = rowMajor(rows, cols, 11);
-        WeightTensor w = Q8Tiles.of(q, Arena.ofAuto());
-        assertThat(w.dtype()).isEqualTo(DType.Q8_0);
+        WeightTensor q = rowMajor(kind, rows, cols, 11);
+        WeightTensor w = tiles(q);
+        assertThat(w.dtype()).isEqualTo(kind);
         for (long i = 0; i < q.numel(); i++) assertThat(w.get(i)).as("element %d", i).isEqualTo(q.get(i));
         float[] a = new float[cols], b = new float[cols];
         q.decode((long) R * cols, a, 0, cols);
@@ -91,10 +109,11 @@ class Q8TilesTest {
         assertThat(b).containsExactly(a);
     }
 
-    @Test
-    void rowRangesAndSlicesStartOnTiles() {
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void rowRangesAndSlicesStartOnTiles(DType kind) {
         int rows = 4 * R, cols = 64;
-        Q8Tiles w = (Q8Tiles) Q8Tiles.of(rowMajor(rows, cols, 5), Arena.ofAuto());
+        WeightTensor w = tiles(rowMajor(kind, rows, cols, 5));
         float[] x = TestWeights.gaussian(new Random(6), cols, 1.0);
         float[] all = new float[rows], part = new float[rows];
         w.matmul(x, cols, 1, all, rows, 0, rows);
@@ -111,8 +130,8 @@ class Q8TilesTest {
     }
 
     @Test
-    void aScaleBeyondHalfRangeKeepsTheRowLayout() {
-        WeightTensor q = rowMajor(R, 32, 9);
+    void aQ8ScaleBeyondHalfRangeKeepsTheRowLayout() {
+        WeightTensor q = rowMajor(DType.Q8_0, R, 32, 9);
         MemorySegment copy = Arena.ofAuto().allocate(q.segment().byteSize());
         copy.copyFrom(q.segment());
         copy.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 34L * 3, (short) 0x7c00);
