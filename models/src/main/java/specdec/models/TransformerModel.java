@@ -10,6 +10,7 @@ import specdec.engine.model.Logits;
 import specdec.engine.safetensors.Checkpoint;
 import specdec.engine.tensor.BF16Tiles;
 import specdec.engine.tensor.DType;
+import specdec.engine.tensor.F16Tiles;
 import specdec.engine.tensor.Q8Tiles;
 import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
@@ -58,8 +59,8 @@ public abstract class TransformerModel implements LanguageModel {
     /** A projection matrix as this model computes with it: converted when asked, else as stored. */
     protected WeightTensor matrix(WeightTensor w) {
         if (!convertsAtLoad(w.dtype())) return w;
-        if (computesAs(w.dtype()) == w.dtype()) { // BF16 as stored, into the CPU kernels' tiles
-            WeightTensor t = BF16Tiles.of(w, quantArena);
+        if (computesAs(w.dtype()) == w.dtype()) { // BF16 or F16 as stored, into the CPU kernels' tiles
+            WeightTensor t = halfTiles(w);
             quantBytes += t.segment().byteSize();
             return t;
         }
@@ -69,7 +70,7 @@ public abstract class TransformerModel implements LanguageModel {
             keptUnquantised++;
             return w;
         }
-        WeightTensor q = quantization == DType.Q8_0 || quantization == DType.BF16 ? tiles(w) : Quantize.of(w, quantization, quantArena);
+        WeightTensor q = tiled(quantization) ? tiles(w) : Quantize.of(w, quantization, quantArena);
         quantBytes += q.segment().byteSize();
         return q;
     }
@@ -79,13 +80,19 @@ public abstract class TransformerModel implements LanguageModel {
         return quantization == null ? stored : quantization;
     }
 
-    /**
-     * Whether {@link #matrix} makes a copy of a matrix stored as {@code stored}: to convert it, or
-     * to lay it out in the CPU kernels' tiles (BF16, {@link BF16Tiles}; Q8_0, {@link Q8Tiles}).
-     */
+    /** Whether the CPU kernels compute {@code format} in tiles ({@link BF16Tiles}, {@link F16Tiles}, {@link Q8Tiles}). */
+    private static boolean tiled(DType format) {
+        return format == DType.BF16 || format == DType.F16 || format == DType.Q8_0;
+    }
+
+    /** Whether {@link #matrix} makes a copy of a matrix stored as {@code stored}: to convert it, or to lay it out in tiles. */
     protected boolean convertsAtLoad(DType stored) {
         DType as = computesAs(stored);
-        return as != stored || as == DType.BF16 || as == DType.Q8_0;
+        return as != stored || tiled(as);
+    }
+
+    private WeightTensor halfTiles(WeightTensor w) {
+        return w.dtype() == DType.BF16 ? BF16Tiles.of(w, quantArena) : F16Tiles.of(w, quantArena);
     }
 
     /** {@code w} in {@link #quantization}'s tiles, converted row by row in a transient arena first. */
@@ -93,7 +100,7 @@ public abstract class TransformerModel implements LanguageModel {
         WeightTensor q = null;
         try (Arena rowMajor = Arena.ofShared()) {
             q = Quantize.of(w, quantization, rowMajor);
-            WeightTensor t = quantization == DType.Q8_0 ? Q8Tiles.of(q, quantArena) : BF16Tiles.of(q, quantArena);
+            WeightTensor t = quantization == DType.Q8_0 ? Q8Tiles.of(q, quantArena) : halfTiles(q);
             if (t != q) return t;
         } finally {
             if (q != null) OffHeap.released(q.segment().byteSize());

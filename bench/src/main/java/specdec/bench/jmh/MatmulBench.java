@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import specdec.engine.safetensors.Encoders;
 import specdec.engine.tensor.DType;
 import specdec.engine.tensor.BF16Tiles;
+import specdec.engine.tensor.F16Tiles;
 import specdec.engine.tensor.Q8Tiles;
 import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
@@ -64,6 +65,7 @@ public class MatmulBench {
         // as the CPU models compute with them
         if (d == DType.Q8_0) w = Q8Tiles.of(w, arena);
         if (d == DType.BF16) w = BF16Tiles.of(w, arena);
+        if (d == DType.F16) w = F16Tiles.of(w, arena);
         x = new float[8 * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
         out = new float[8 * rows];

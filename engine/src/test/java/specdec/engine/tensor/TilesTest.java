@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * Q8_0 and BF16 in the CPU kernels' tiles: the same values as the row layout, kernels against
+ * Q8_0, BF16 and F16 in the CPU kernels' tiles: the same values as the row layout, kernels against
  * their scalar order and a double-precision sum, the same bits for any T.
  */
 class TilesTest {
@@ -30,14 +30,18 @@ class TilesTest {
     }
 
     private static WeightTensor tiles(WeightTensor w) {
-        WeightTensor t = w.dtype() == DType.Q8_0 ? Q8Tiles.of(w, Arena.ofAuto()) : BF16Tiles.of(w, Arena.ofAuto());
+        WeightTensor t = switch (w.dtype()) {
+            case Q8_0 -> Q8Tiles.of(w, Arena.ofAuto());
+            case BF16 -> BF16Tiles.of(w, Arena.ofAuto());
+            default -> F16Tiles.of(w, Arena.ofAuto());
+        };
         assertThat(t).isNotSameAs(w);
         return t;
     }
 
     static Stream<Arguments> shapes() {
         Stream.Builder<Arguments> b = Stream.builder();
-        for (DType kind : new DType[] {DType.Q8_0, DType.BF16}) {
+        for (DType kind : new DType[] {DType.Q8_0, DType.BF16, DType.F16}) {
             int[] widths = kind == DType.Q8_0 ? new int[] {32, 96, 768} : new int[] {1, 2, 7, 33, 768};
             // one partial tile, two whole ones, whole ones and a partial one, three whole ones
             for (int rows : new int[] {13, 2 * R, 3 * R + 5, 3 * R}) {
@@ -50,7 +54,7 @@ class TilesTest {
     }
 
     static Stream<DType> kinds() {
-        return Stream.of(DType.Q8_0, DType.BF16);
+        return Stream.of(DType.Q8_0, DType.BF16, DType.F16);
     }
 
     @ParameterizedTest(name = "{0} rows={1} cols={2} T={3}")
