@@ -39,13 +39,14 @@ public final class F16Tiles extends HalfTiles {
 
     /**
      * Rows j of a column's int lanes (shift 16) or rows N + j (shift 0), as floats: each half moved
-     * to the top of its lane, then rebiased as {@link F16Weight#widen} does it (finite halves:
-     * F16 weights are checked when they are built).
+     * to the top of its lane, then shifted right arithmetically into float position, its sign
+     * kept at bit 31 and its copies and the other half masked off, and rebiased by 2^112, which
+     * is exact for normal and subnormal halves (finite ones: F16 weights are checked when they
+     * are built). Three or four operations where {@link F16Weight#widen} takes five.
      */
     private static FloatVector widen(IntVector v, int shift) {
         IntVector h = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
-        IntVector finite = h.and(0x7fff0000).lanewise(VectorOperators.LSHR, 3).reinterpretAsFloats().mul(MAGIC).reinterpretAsInts();
-        return finite.or(h.and(0x80000000)).reinterpretAsFloats();
+        return h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats().mul(MAGIC);
     }
 
     /** Four fma chains: low and high rows, even and odd columns. */

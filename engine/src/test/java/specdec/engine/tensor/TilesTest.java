@@ -143,4 +143,23 @@ class TilesTest {
         assertThat(Q8Tiles.of(inf, Arena.ofAuto())).isSameAs(inf);
         assertThat(Q8Tiles.of(q, Arena.ofAuto())).isInstanceOf(Q8Tiles.class);
     }
+
+    @Test
+    void f16TilesWidenEveryFiniteHalfExactly() {
+        int rows = 2 * R, cols = 2 * 31744 / rows; // every finite half, both signs (-0 sums to +0)
+        float[] values = new float[rows * cols];
+        for (int i = 0; i < values.length; i++) values[i] = Halfs.f16ToFloat((short) (i < 31744 ? i : 0x8000 + i - 31744));
+        WeightTensor w = tiles(TestWeights.of(DType.F16, rows, cols, values));
+        float[] x = new float[3 * cols], out = new float[3 * rows];
+        for (int c = 0; c < cols; c++) {
+            Arrays.fill(x, 0f);
+            for (int t = 0; t < 3; t++) x[t * cols + c] = 1f;
+            for (int T : new int[] {1, 3}) {
+                w.matmul(x, cols, T, out, rows, 0, rows);
+                for (int t = 0; t < T; t++) {
+                    for (int r = 0; r < rows; r++) assertThat(out[t * rows + r]).as("row %d column %d T=%d", r, c, T).isEqualTo(values[r * cols + c] + 0f);
+                }
+            }
+        }
+    }
 }
