@@ -113,7 +113,7 @@ public final class F16Tiles extends HalfTiles {
             e2 = lo.fma(y2, e2);
             f2 = hi.fma(y2, f2);
         }
-        float[] s = sums();
+        float[] s = scratch();
         e0.add(o0).intoArray(s, 0);
         f0.add(p0).intoArray(s, N);
         e1.add(o1).intoArray(s, 2 * N);

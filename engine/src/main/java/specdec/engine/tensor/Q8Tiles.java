@@ -27,27 +27,16 @@ import java.util.stream.IntStream;
  * from zero, then total = fma(block sum, scale, total) block by block ({@link #dot1} is that
  * order, scalar).
  */
-public final class Q8Tiles extends WeightTensor {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    static final int N = F.length(), R = 2 * N;
+public final class Q8Tiles extends Tiles {
     private static final long PAIR = 2L * R, SCALES = 2L * R, BLOCK = 34L * R;
     private static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
-    private final MemorySegment[] tiles;
     private final int blocks;
 
     private Q8Tiles(String name, MemorySegment segment, int rows, int cols) {
-        super(name, segment, rows, cols, tileCount(rows) * (cols / DType.BLOCK) * BLOCK);
+        super(name, segment, rows, cols, (cols / DType.BLOCK) * BLOCK);
         Quantize.requireVectorWidth(name);
         this.blocks = cols / DType.BLOCK;
-        this.tiles = new MemorySegment[tileCount(rows)];
-        for (int k = 0; k < tiles.length; k++) tiles[k] = segment.asSlice(k * blocks * BLOCK, blocks * BLOCK);
-    }
-
-    private static int tileCount(int rows) {
-        return (rows + R - 1) / R;
     }
 
     /**
@@ -101,20 +90,8 @@ public final class Q8Tiles extends WeightTensor {
     }
 
     @Override
-    public void decode(long start, float[] dst, int off, int len) {
-        for (int i = 0; i < len; i++) dst[off + i] = get(start + i);
-    }
-
-    @Override
-    public WeightTensor rowSlice(int from, int count) {
-        if (from % R != 0) throw new IllegalArgumentException(name + ": a row slice of Q8_0 tiles starts at a multiple of " + R + ", not " + from);
-        int k0 = from / R, k1 = tileCount(from + count);
-        return new Q8Tiles(name + "[" + from + ":" + (from + count) + "]", segment.asSlice(k0 * blocks * BLOCK, (k1 - k0) * blocks * BLOCK), count, cols);
-    }
-
-    @Override
-    public int rowGroup() {
-        return R;
+    Tiles view(String name, MemorySegment segment, int rows) {
+        return new Q8Tiles(name, segment, rows, cols);
     }
 
     /** The scalar reference: the kernels' order of operations, one row. */
@@ -130,36 +107,6 @@ public final class Q8Tiles extends WeightTensor {
             total = Math.fma(sum, Halfs.f16ToFloat(segment.get(LE, base + scaleAt(i))), total);
         }
         return total;
-    }
-
-    @Override
-    protected void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
-        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
-    }
-
-    @Override
-    protected void dot4x4(int row, float[] x, int xs, int t0, int T, float[] out, int os, float[] acc) {
-        for (int t = t0; t < Math.min(t0 + 4, T); t++) dot4x1(row, x, t * xs, out, t * os + row);
-    }
-
-    /**
-     * out[t * outStride + j] for t < T, j in [j0, j1): j0 a multiple of {@link #rowGroup()}, j1
-     * too or the last row. One input takes its own pass per tile; more take passes of up to three
-     * inputs, each widening a column once for all of them (K + 1 = 5: three, then two, the
-     * second pass finding the tile in cache).
-     */
-    @Override
-    public void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
-        if (j0 % R != 0 || (j1 % R != 0 && j1 != rows)) throw new IllegalArgumentException(name + ": rows [" + j0 + ", " + j1 + ") do not start and end on tiles of " + R);
-        int k = j0 / R, k1 = tileCount(j1);
-        if (T == 1) {
-            for (; k < k1 && (k + 1) * R <= rows; k++) single(k, x, out);
-            for (; k < k1; k++) group(k, x, xStride, 0, 1, out, outStride);
-            return;
-        }
-        for (; k < k1; k++) {
-            for (int t0 = 0; t0 < T; t0 += 3) group(k, x, xStride, t0, Math.min(3, T - t0), out, outStride);
-        }
     }
 
     /** Byte 3 - shift / 8 of each int lane, sign-extended, as floats. */
@@ -183,11 +130,12 @@ public final class Q8Tiles extends WeightTensor {
     private static final float MAGIC = 0x1p112f;
 
     /**
-     * Tile k (a full one), one input: two fma chains. Two tiles per pass (four chains, two streams)
+     * Two fma chains (low and high rows). Two tiles per pass (four chains, two streams)
      * ran as fast when C2 compiled it whole, but its size reached C2's node-count inlining cutoff
      * in some compiles, and then it ran 10x slower.
      */
-    private void single(int k, float[] x, float[] out) {
+    @Override
+    void single(int k, float[] x, float[] out) {
         MemorySegment t = tiles[k];
         FloatVector aL = FloatVector.zero(F), aH = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
@@ -210,17 +158,15 @@ public final class Q8Tiles extends WeightTensor {
         aH.intoArray(out, k * R + N);
     }
 
-    private static final ThreadLocal<float[]> TOTALS = ThreadLocal.withInitial(() -> new float[6 * N]);
-
     /**
-     * Tile k with inputs t0 .. t0 + n - 1 (n at most 3; past the last, the last input repeats),
-     * results for rows below {@link #rows}. The six block sums stay in registers, their totals in
-     * an array. Five inputs in one pass (ten block sums) measured 1.9x slower than three and two:
+     * The six block sums (three inputs, low and high rows) stay in registers, their totals in the
+     * scratch array. Five inputs in one pass (ten block sums) measured 1.9x slower than three and two:
      * C2 boxed one of its vectors in every iteration.
      */
-    private void group(int k, float[] x, int xs, int t0, int n, float[] out, int os) {
+    @Override
+    void group(int k, float[] x, int xs, int t0, int n, float[] out, int os) {
         MemorySegment t = tiles[k];
-        float[] tot = TOTALS.get();
+        float[] tot = scratch();
         java.util.Arrays.fill(tot, 0f);
         int last = t0 + n - 1;
         int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs;
@@ -250,15 +196,6 @@ public final class Q8Tiles extends WeightTensor {
             l2.fma(sL, FloatVector.fromArray(F, tot, 4 * N)).intoArray(tot, 4 * N);
             h2.fma(sH, FloatVector.fromArray(F, tot, 5 * N)).intoArray(tot, 5 * N);
         }
-        int r0 = k * R, valid = Math.min(R, rows - r0);
-        for (int q = 0; q < n; q++) {
-            if (valid == R) {
-                FloatVector.fromArray(F, tot, 2 * q * N).intoArray(out, (t0 + q) * os + r0);
-                FloatVector.fromArray(F, tot, (2 * q + 1) * N).intoArray(out, (t0 + q) * os + r0 + N);
-            } else {
-                System.arraycopy(tot, 2 * q * N, out, (t0 + q) * os + r0, Math.min(N, valid));
-                if (valid > N) System.arraycopy(tot, (2 * q + 1) * N, out, (t0 + q) * os + r0 + N, valid - N);
-            }
-        }
+        store(tot, k, t0, n, out, os);
     }
 }

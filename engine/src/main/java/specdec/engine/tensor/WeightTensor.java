@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * memory-mapped file. Each dtype subclass brings its own vectorised dot products; the row
  * loop and register blocking over T inputs live here.
  */
-public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weight, Q8Weight, Q4Weight, Q8Tiles, HalfTiles {
+public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weight, Q8Weight, Q4Weight, Tiles {
     protected final String name;
     protected final MemorySegment segment;
     protected final int rows;

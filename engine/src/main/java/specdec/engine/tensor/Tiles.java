@@ -1,0 +1,104 @@
+package specdec.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Weights repacked for the CPU kernels in tiles of R = 2N rows (N float lanes), each lane
+ * computing one row: a column's weights widen in place, each input value is broadcast once for
+ * the tile, and no row ends in a lane sum (see {@link Q8Tiles}, {@link HalfTiles}). Tiles lie one
+ * after another, the last padded with zero rows. Here: the tiles, the driver over them and the
+ * row-at-a-time methods, which only the scalar reference ({@link #dot1}) backs.
+ */
+public abstract sealed class Tiles extends WeightTensor permits Q8Tiles, HalfTiles {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    static final int N = F.length(), R = 2 * N;
+    static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    final MemorySegment[] tiles;
+    private final long tileBytes;
+
+    Tiles(String name, MemorySegment segment, int rows, int cols, long tileBytes) {
+        super(name, segment, rows, cols, tileCount(rows) * tileBytes);
+        this.tileBytes = tileBytes;
+        this.tiles = new MemorySegment[tileCount(rows)];
+        for (int k = 0; k < tiles.length; k++) tiles[k] = segment.asSlice(k * tileBytes, tileBytes);
+    }
+
+    static int tileCount(int rows) {
+        return (rows + R - 1) / R;
+    }
+
+    /** The same format's tiles over {@code segment}, a run of this weight's tiles. */
+    abstract Tiles view(String name, MemorySegment segment, int rows);
+
+    /** Tile k (a full one), one input, results to out[k * R ..]. */
+    abstract void single(int k, float[] x, float[] out);
+
+    /**
+     * Tile k with inputs t0 .. t0 + n - 1 (n at most 3; past the last, the last input repeats),
+     * results for rows below {@link #rows} (through {@link #store}).
+     */
+    abstract void group(int k, float[] x, int xs, int t0, int n, float[] out, int os);
+
+    @Override
+    public final WeightTensor rowSlice(int from, int count) {
+        if (from % R != 0) throw new IllegalArgumentException(name + ": a row slice of " + dtype() + " tiles starts at a multiple of " + R + ", not " + from);
+        int k0 = from / R, k1 = tileCount(from + count);
+        return view(name + "[" + from + ":" + (from + count) + "]", segment.asSlice(k0 * tileBytes, (k1 - k0) * tileBytes), count);
+    }
+
+    @Override
+    public final int rowGroup() {
+        return R;
+    }
+
+    @Override
+    public final void decode(long start, float[] dst, int off, int len) {
+        for (int i = 0; i < len; i++) dst[off + i] = get(start + i);
+    }
+
+    @Override
+    protected final void dot4x1(int row, float[] x, int xOff, float[] out, int outOff) {
+        for (int k = 0; k < 4; k++) out[outOff + k] = dot1(row + k, x, xOff);
+    }
+
+    @Override
+    protected final void dot4x4(int row, float[] x, int xs, int t0, int T, float[] out, int os, float[] acc) {
+        for (int t = t0; t < Math.min(t0 + 4, T); t++) dot4x1(row, x, t * xs, out, t * os + row);
+    }
+
+    /**
+     * out[t * outStride + j] for t < T, j in [j0, j1): j0 a multiple of {@link #rowGroup()}, j1
+     * too or the last row. One input takes its own pass per tile; more take passes of up to three
+     * inputs, each widening a column once for all of them (K + 1 = 5: three, then two, the
+     * second finding the tile in cache).
+     */
+    @Override
+    public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
+        if (j0 % R != 0 || (j1 % R != 0 && j1 != rows)) throw new IllegalArgumentException(name + ": rows [" + j0 + ", " + j1 + ") do not start and end on tiles of " + R);
+        int k1 = tileCount(j1);
+        for (int k = j0 / R; k < k1; k++) {
+            if (T == 1 && (k + 1) * R <= rows) single(k, x, out);
+            else for (int t0 = 0; t0 < T; t0 += 3) group(k, x, xStride, t0, Math.min(3, T - t0), out, outStride);
+        }
+    }
+
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[6 * N]);
+
+    /** Room for {@link #group}'s six sums (low rows, then high rows, per input). */
+    static float[] scratch() {
+        return SCRATCH.get();
+    }
+
+    /** Copies {@link #group}'s sums from {@link #scratch} to out, for the tile's rows below {@link #rows}. */
+    final void store(float[] s, int k, int t0, int n, float[] out, int os) {
+        int r0 = k * R, valid = Math.min(R, rows - r0);
+        for (int q = 0; q < n; q++) System.arraycopy(s, 2 * q * N, out, (t0 + q) * os + r0, valid);
+    }
+}
