@@ -18,12 +18,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Models quantised at load: their logits stay near the float model's (Q8_0 closer than Q4_0),
- * a 5-token forward equals five one-token steps bit for bit, and a quantised copy of the target
- * is an exact self-speculation draft.
+ * a 5-token forward equals five one-token steps bit for bit (so do the tiled BF16 and F16
+ * models), and a quantised copy of the target is an exact self-speculation draft.
  */
 class QuantizedModelTest {
     static CpuBackend backend;
-    static TransformerModel gpt2, gpt2Q8, gpt2Q4, llama, llamaQ8;
+    static TransformerModel gpt2, gpt2Q8, gpt2Q4, gpt2F16, llama, llamaQ8, llamaBf16;
 
     @BeforeAll
     static void load() {
@@ -33,11 +33,13 @@ class QuantizedModelTest {
         gpt2Q4 = ModelLoader.load(TestModels.get("gpt2-tiny", DType.F32), backend, DType.Q4_0);
         llama = ModelLoader.load(TestModels.get("llama-tiny", DType.F32), backend);
         llamaQ8 = ModelLoader.load(TestModels.get("llama-tiny", DType.F32), backend, DType.Q8_0);
+        gpt2F16 = ModelLoader.load(TestModels.get("gpt2-tiny", DType.F32), backend, DType.F16);
+        llamaBf16 = ModelLoader.load(TestModels.get("llama-tiny", DType.BF16), backend);
     }
 
     @AfterAll
     static void close() {
-        for (TransformerModel m : new TransformerModel[] {gpt2, gpt2Q8, gpt2Q4, llama, llamaQ8}) m.close();
+        for (TransformerModel m : new TransformerModel[] {gpt2, gpt2Q8, gpt2Q4, gpt2F16, llama, llamaQ8, llamaBf16}) m.close();
         backend.close();
     }
 
@@ -79,7 +81,7 @@ class QuantizedModelTest {
     @Test
     void aFiveTokenForwardEqualsFiveSteps() {
         int[] ids = TestModels.randomIds(new Random(2), 12, gpt2.vocabSize());
-        for (TransformerModel m : new TransformerModel[] {gpt2Q8, gpt2Q4, llamaQ8}) {
+        for (TransformerModel m : new TransformerModel[] {gpt2Q8, gpt2Q4, llamaQ8, gpt2F16, llamaBf16}) {
             float[] block;
             try (KvCache c = m.newCache(ids.length)) {
                 m.forward(ids, 0, 7, c, false);
