@@ -56,7 +56,10 @@ public abstract class TransformerModel implements LanguageModel {
         return quantization;
     }
 
-    /** A projection matrix as this model computes with it: converted when asked, else as stored. */
+    /**
+     * A projection matrix as this model computes with it: converted when asked, and in the CPU
+     * kernels' tiles where its format has them (BF16, F16, Q8_0); else as stored.
+     */
     protected WeightTensor matrix(WeightTensor w) {
         if (!convertsAtLoad(w.dtype())) return w;
         if (computesAs(w.dtype()) == w.dtype()) { // BF16 or F16 as stored, into the CPU kernels' tiles

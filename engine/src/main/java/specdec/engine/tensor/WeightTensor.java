@@ -8,7 +8,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * A weight matrix [rows, cols] (or a vector, rows = 1) of one dtype, read where it lies in the
  * memory-mapped file. Each dtype subclass brings its own vectorised dot products; the row
- * loop and register blocking over T inputs live here.
+ * loop and register blocking over T inputs live here. {@link Tiles} lay rows out for their own
+ * kernels and bring their own loop.
  */
 public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weight, Q8Weight, Q4Weight, Tiles {
     protected final String name;
