@@ -37,16 +37,11 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         MemorySegment src = w.segment(), dst = OffHeap.allocate(arena, tileCount(rows) * cols * COLUMN);
         IntStream.range(0, tileCount(rows)).parallel().forEach(k -> {
             for (int i = 0; i < R && k * R + i < rows; i++) {
-                long from = (long) (k * R + i) * cols * 2, base = k * cols * COLUMN + at(i);
+                long from = (long) (k * R + i) * cols * 2, base = k * cols * COLUMN + halfAt(i);
                 for (int c = 0; c < cols; c++) dst.set(LE, base + c * COLUMN, src.get(LE, from + 2L * c));
             }
         });
         return dst;
-    }
-
-    /** Byte of row i (within its tile) from its column's start. */
-    static long at(int i) {
-        return 4L * (i % N) + 2L * (i / N);
     }
 
     /** One stored value as a float. */
@@ -55,13 +50,13 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
     @Override
     public float get(long index) {
         int r = (int) (index / cols), c = (int) (index % cols);
-        return toFloat(segment.get(LE, (long) (r / R) * cols * COLUMN + c * COLUMN + at(r % R)));
+        return toFloat(segment.get(LE, (long) (r / R) * cols * COLUMN + c * COLUMN + halfAt(r % R)));
     }
 
     /** The scalar reference: the kernels' order of operations, one row. */
     @Override
     protected float dot1(int row, float[] x, int xOff) {
-        long base = (long) (row / R) * cols * COLUMN + at(row % R);
+        long base = (long) (row / R) * cols * COLUMN + halfAt(row % R);
         float even = 0, odd = 0;
         int c = 0;
         for (; c + 1 < cols; c += 2) {
@@ -72,21 +67,15 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         return even + odd;
     }
 
-    private static final float MAGIC = 0x1p112f;
-
     /**
      * Rows j of a column's int lanes (shift 16) or rows N + j (shift 0), as floats. BF16: a shift
-     * or a mask. F16: each half moved to the top of its lane, then shifted right arithmetically
-     * into float position, its sign kept at bit 31 and its copies and the other half masked off,
-     * and rebiased by 2^112, which is exact for normal and subnormal halves (finite ones: F16
-     * weights are checked when they are built); three or four operations where
-     * {@link F16Weight#widen} takes five. The format is a final field, so C2 compiles a loop per
-     * format out of each kernel.
+     * or a mask. F16: {@link Tiles#widen(IntVector, int)} (finite: F16 weights are checked when
+     * they are built). The format is a final field, so C2 compiles a loop per format out of each
+     * kernel.
      */
     private static FloatVector widen(IntVector v, int shift, boolean f16) {
-        if (!f16) return (shift == 0 ? v.and(0xffff0000) : v.lanewise(VectorOperators.LSHL, shift)).reinterpretAsFloats();
-        IntVector h = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
-        return h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats().mul(MAGIC);
+        if (f16) return widen(v, shift);
+        return (shift == 0 ? v.and(0xffff0000) : v.lanewise(VectorOperators.LSHL, shift)).reinterpretAsFloats();
     }
 
     /** Four fma chains: low and high rows, even and odd columns. */

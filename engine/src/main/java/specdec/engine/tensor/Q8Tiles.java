@@ -41,8 +41,8 @@ public final class Q8Tiles extends Tiles {
 
     /**
      * {@code q}'s blocks in tiles (in parallel), allocated in {@code arena}; {@code q} itself when one of its
-     * scales is not finite (a weight beyond f16's range) or negative (not {@link Quantize}'s), which
-     * the kernels' short f16 widening does not handle.
+     * scales is not finite (a weight beyond f16's range), which the kernels' f16 widening does
+     * not handle.
      */
     public static WeightTensor of(WeightTensor q, Arena arena) {
         if (q.dtype() != DType.Q8_0) throw new IllegalArgumentException(q.name() + " is " + q.dtype() + ", not Q8_0");
@@ -50,25 +50,19 @@ public final class Q8Tiles extends Tiles {
         int rows = q.rows(), cols = q.cols(), blocks = cols / DType.BLOCK;
         MemorySegment src = q.segment();
         for (long b = 0; b < (long) rows * blocks; b++) {
-            short d = src.get(LE, b * 34);
-            if (d < 0 || F16Weight.nonFinite(d)) return q;
+            if (F16Weight.nonFinite(src.get(LE, b * 34))) return q;
         }
         MemorySegment dst = OffHeap.allocate(arena, tileCount(rows) * blocks * BLOCK);
         IntStream.range(0, tileCount(rows)).parallel().forEach(k -> {
             for (int i = 0; i < R && k * R + i < rows; i++) {
                 for (int b = 0; b < blocks; b++) {
                     long from = ((long) (k * R + i) * blocks + b) * 34, base = (k * (long) blocks + b) * BLOCK;
-                    dst.set(LE, base + scaleAt(i), src.get(LE, from));
+                    dst.set(LE, base + halfAt(i), src.get(LE, from));
                     for (int c = 0; c < DType.BLOCK; c++) dst.set(ValueLayout.JAVA_BYTE, base + at(i, c), src.get(ValueLayout.JAVA_BYTE, from + 2 + c));
                 }
             }
         });
         return new Q8Tiles(q.name(), dst, rows, cols);
-    }
-
-    /** Byte of row i's scale (i within its tile) from its block's start. */
-    private static long scaleAt(int i) {
-        return 4L * (i % N) + 2L * (i / N);
     }
 
     /** Byte of row i (within its tile) and column c (within its block), from the block's start. */
@@ -86,7 +80,7 @@ public final class Q8Tiles extends Tiles {
         int r = (int) (index / cols), c = (int) (index % cols);
         long base = ((long) (r / R) * blocks + c / DType.BLOCK) * BLOCK;
         int i = r % R;
-        return Halfs.f16ToFloat(segment.get(LE, base + scaleAt(i))) * segment.get(ValueLayout.JAVA_BYTE, base + at(i, c % DType.BLOCK));
+        return Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * segment.get(ValueLayout.JAVA_BYTE, base + at(i, c % DType.BLOCK));
     }
 
     @Override
@@ -104,7 +98,7 @@ public final class Q8Tiles extends Tiles {
             long base = tile + b * BLOCK;
             float sum = 0;
             for (int c = 0; c < DType.BLOCK; c++) sum = Math.fma(segment.get(ValueLayout.JAVA_BYTE, base + at(i, c)), x[xOff + b * DType.BLOCK + c], sum);
-            total = Math.fma(sum, Halfs.f16ToFloat(segment.get(LE, base + scaleAt(i))), total);
+            total = Math.fma(sum, Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))), total);
         }
         return total;
     }
@@ -114,20 +108,6 @@ public final class Q8Tiles extends Tiles {
         IntVector s = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
         return (FloatVector) s.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
     }
-
-    /**
-     * The scales of rows j (shift 16) or N + j (shift 0) from a block's scale lanes, as floats: each
-     * f16 moved to the top half of its lane, then rebiased as {@link F16Weight#widen} does it,
-     * without the sign ({@link #of} tiles only finite scales of sign 0). Three integer operations
-     * and a multiply: with the sign, or with a short-vector conversion, the five-input kernel
-     * reached C2's node-count inlining cutoff and boxed its vectors.
-     */
-    private static FloatVector widen(IntVector v, int shift) {
-        IntVector h = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
-        return h.and(0x7fff0000).lanewise(VectorOperators.LSHR, 3).reinterpretAsFloats().mul(MAGIC);
-    }
-
-    private static final float MAGIC = 0x1p112f;
 
     /**
      * Two fma chains (low and high rows). Two tiles per pass (four chains, two streams)

@@ -2,6 +2,7 @@ package specdec.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -32,6 +33,26 @@ public abstract sealed class Tiles extends WeightTensor permits Q8Tiles, HalfTil
 
     static int tileCount(int rows) {
         return (rows + R - 1) / R;
+    }
+
+    /** Byte offset of row i's 16-bit value (i within its tile) in a vector of int lanes holding rows j and N + j. */
+    static long halfAt(int i) {
+        return 4L * (i % N) + 2L * (i / N);
+    }
+
+    private static final float MAGIC = 0x1p112f;
+
+    /**
+     * Finite f16 values of rows j (shift 16) or rows N + j (shift 0) from int lanes holding rows j
+     * and N + j, as floats: each half moved to the top of its lane, shifted right arithmetically
+     * into float position, its sign kept at bit 31 and its copies and the other half masked off,
+     * and rebiased by 2^112, which is exact for normal and subnormal halves. Three or four
+     * operations where {@link F16Weight#widen} takes five (F16 weights and Q8_0 scales that reach
+     * the tiles are finite).
+     */
+    static FloatVector widen(IntVector v, int shift) {
+        IntVector h = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
+        return h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats().mul(MAGIC);
     }
 
     /** The same format's tiles over {@code segment}, a run of this weight's tiles. */
