@@ -11,6 +11,7 @@ import specdec.engine.safetensors.Checkpoint;
 import specdec.engine.tensor.BF16Tiles;
 import specdec.engine.tensor.DType;
 import specdec.engine.tensor.F16Tiles;
+import specdec.engine.tensor.F32Tiles;
 import specdec.engine.tensor.Q8Tiles;
 import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
@@ -58,12 +59,12 @@ public abstract class TransformerModel implements LanguageModel {
 
     /**
      * A projection matrix as this model computes with it: converted when asked, and in the CPU
-     * kernels' tiles where its format has them (BF16, F16, Q8_0); else as stored.
+     * kernels' tiles where its format has them (F32, BF16, F16, Q8_0); else as stored.
      */
     protected WeightTensor matrix(WeightTensor w) {
         if (!convertsAtLoad(w.dtype())) return w;
-        if (computesAs(w.dtype()) == w.dtype()) { // BF16 or F16 as stored, into the CPU kernels' tiles
-            WeightTensor t = halfTiles(w);
+        if (computesAs(w.dtype()) == w.dtype()) { // as stored, into the CPU kernels' tiles
+            WeightTensor t = floatTiles(w);
             quantBytes += t.segment().byteSize();
             return t;
         }
@@ -83,9 +84,12 @@ public abstract class TransformerModel implements LanguageModel {
         return quantization == null ? stored : quantization;
     }
 
-    /** Whether the CPU kernels compute {@code format} in tiles ({@link BF16Tiles}, {@link F16Tiles}, {@link Q8Tiles}). */
+    /**
+     * Whether the CPU kernels compute {@code format} in tiles ({@link F32Tiles}, {@link BF16Tiles},
+     * {@link F16Tiles}, {@link Q8Tiles}).
+     */
     private static boolean tiled(DType format) {
-        return format == DType.BF16 || format == DType.F16 || format == DType.Q8_0;
+        return format == DType.F32 || format == DType.BF16 || format == DType.F16 || format == DType.Q8_0;
     }
 
     /** Whether {@link #matrix} makes a copy of a matrix stored as {@code stored}: to convert it, or to lay it out in tiles. */
@@ -94,8 +98,14 @@ public abstract class TransformerModel implements LanguageModel {
         return as != stored || tiled(as);
     }
 
-    private WeightTensor halfTiles(WeightTensor w) {
-        return w.dtype() == DType.BF16 ? BF16Tiles.of(w, quantArena) : F16Tiles.of(w, quantArena);
+    /** An F32, BF16 or F16 matrix in its format's tiles. */
+    private WeightTensor floatTiles(WeightTensor w) {
+        return switch (w.dtype()) {
+            case F32 -> F32Tiles.of(w, quantArena);
+            case BF16 -> BF16Tiles.of(w, quantArena);
+            case F16 -> F16Tiles.of(w, quantArena);
+            default -> throw new IllegalArgumentException(w.name() + ": no float tiles for " + w.dtype());
+        };
     }
 
     /** {@code w} in {@link #quantization}'s tiles, converted row by row in a transient arena first. */
@@ -103,7 +113,7 @@ public abstract class TransformerModel implements LanguageModel {
         WeightTensor q = null;
         try (Arena rowMajor = Arena.ofShared()) {
             q = Quantize.of(w, quantization, rowMajor);
-            WeightTensor t = quantization == DType.Q8_0 ? Q8Tiles.of(q, quantArena) : halfTiles(q);
+            WeightTensor t = quantization == DType.Q8_0 ? Q8Tiles.of(q, quantArena) : floatTiles(q);
             if (t != q) return t;
         } finally {
             if (q != null) OffHeap.released(q.segment().byteSize());

@@ -16,6 +16,7 @@ import specdec.engine.safetensors.Encoders;
 import specdec.engine.tensor.DType;
 import specdec.engine.tensor.BF16Tiles;
 import specdec.engine.tensor.F16Tiles;
+import specdec.engine.tensor.F32Tiles;
 import specdec.engine.tensor.Q8Tiles;
 import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
@@ -63,6 +64,7 @@ public class MatmulBench {
         w = WeightTensor.of("w", stored, seg, rows, cols);
         if (d.isQuantized()) w = Quantize.of(w, d, arena);
         // as the CPU models compute with them
+        if (d == DType.F32) w = F32Tiles.of(w, arena);
         if (d == DType.Q8_0) w = Q8Tiles.of(w, arena);
         if (d == DType.BF16) w = BF16Tiles.of(w, arena);
         if (d == DType.F16) w = F16Tiles.of(w, arena);

@@ -80,7 +80,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
 
     /** Four fma chains: low and high rows, even and odd columns. */
     @Override
-    final void single(int k, float[] x, float[] out) {
+    final int single(int k, int full, float[] x, float[] out) {
         MemorySegment t = tiles[k];
         boolean f = f16;
         FloatVector eL = FloatVector.zero(F), eH = FloatVector.zero(F), oL = FloatVector.zero(F), oH = FloatVector.zero(F);
@@ -101,11 +101,12 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         }
         eL.add(oL).intoArray(out, k * R);
         eH.add(oH).intoArray(out, k * R + N);
+        return 1;
     }
 
     /** Twelve chains: low and high rows, even and odd columns, three inputs. */
     @Override
-    final void group(int k, float[] x, int xs, int t0, int n, float[] out, int os) {
+    final int group(int k, int full, float[] x, int xs, int t0, int n, float[] out, int os) {
         MemorySegment t = tiles[k];
         boolean f = f16;
         int last = t0 + n - 1;
@@ -152,5 +153,6 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         e2.add(o2).intoArray(s, 4 * N);
         f2.add(p2).intoArray(s, 5 * N);
         store(s, k, t0, n, out, os);
+        return 1;
     }
 }

@@ -115,7 +115,7 @@ public final class Q8Tiles extends Tiles {
      * in some compiles, and then it ran 10x slower.
      */
     @Override
-    void single(int k, float[] x, float[] out) {
+    int single(int k, int full, float[] x, float[] out) {
         MemorySegment t = tiles[k];
         FloatVector aL = FloatVector.zero(F), aH = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
@@ -136,6 +136,7 @@ public final class Q8Tiles extends Tiles {
         }
         aL.intoArray(out, k * R);
         aH.intoArray(out, k * R + N);
+        return 1;
     }
 
     /**
@@ -144,7 +145,7 @@ public final class Q8Tiles extends Tiles {
      * C2 boxed one of its vectors in every iteration.
      */
     @Override
-    void group(int k, float[] x, int xs, int t0, int n, float[] out, int os) {
+    int group(int k, int full, float[] x, int xs, int t0, int n, float[] out, int os) {
         MemorySegment t = tiles[k];
         float[] tot = scratch();
         java.util.Arrays.fill(tot, 0f);
@@ -177,5 +178,6 @@ public final class Q8Tiles extends Tiles {
             h2.fma(sH, FloatVector.fromArray(F, tot, 5 * N)).intoArray(tot, 5 * N);
         }
         store(tot, k, t0, n, out, os);
+        return 1;
     }
 }

@@ -11,11 +11,11 @@ import java.nio.ByteOrder;
 /**
  * Weights repacked for the CPU kernels in tiles of R = 2N rows (N float lanes), each lane
  * computing one row: a column's weights widen in place, each input value is broadcast once for
- * the tile, and no row ends in a lane sum (see {@link Q8Tiles}, {@link HalfTiles}). Tiles lie one
+ * the tile, and no row ends in a lane sum (see {@link F32Tiles}, {@link Q8Tiles}, {@link HalfTiles}). Tiles lie one
  * after another, the last padded with zero rows. Here: the tiles, the driver over them and the
  * row-at-a-time methods, which only the scalar reference ({@link #dot1}) backs.
  */
-public abstract sealed class Tiles extends WeightTensor permits Q8Tiles, HalfTiles {
+public abstract sealed class Tiles extends WeightTensor permits F32Tiles, Q8Tiles, HalfTiles {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     static final int N = F.length(), R = 2 * N;
@@ -58,14 +58,25 @@ public abstract sealed class Tiles extends WeightTensor permits Q8Tiles, HalfTil
     /** The same format's tiles over {@code segment}, a run of this weight's tiles. */
     abstract Tiles view(String name, MemorySegment segment, int rows);
 
-    /** Tile k (a full one), one input, results to out[k * R ..]. */
-    abstract void single(int k, float[] x, float[] out);
+    /**
+     * One input over tile k and, where a format reads several at once, the next ones, of the
+     * {@code full} full tiles from k on; results to out[k * R ..]. Returns how many tiles it took.
+     */
+    abstract int single(int k, int full, float[] x, float[] out);
+
+    /** The most inputs {@link #group} takes in one pass: three where a column's weights widen. */
+    int passWidth() {
+        return 3;
+    }
 
     /**
-     * Tile k with inputs t0 .. t0 + n - 1 (n at most 3; past the last, the last input repeats),
-     * results for rows below {@link #rows} (through {@link #store}).
+     * Tile k and, where a format reads several at once, the next ones of the {@code full} full
+     * tiles from k on (none when k is the partial last one), with inputs t0 .. t0 + n - 1 (n at
+     * most {@link #passWidth}; past the last, the last input repeats); results for rows below
+     * {@link #rows} (through {@link #store}). Returns how many tiles it took, the same for every
+     * t0.
      */
-    abstract void group(int k, float[] x, int xs, int t0, int n, float[] out, int os);
+    abstract int group(int k, int full, float[] x, int xs, int t0, int n, float[] out, int os);
 
     @Override
     public final WeightTensor rowSlice(int from, int count) {
@@ -96,30 +107,41 @@ public abstract sealed class Tiles extends WeightTensor permits Q8Tiles, HalfTil
 
     /**
      * out[t * outStride + j] for t < T, j in [j0, j1): j0 a multiple of {@link #rowGroup()}, j1
-     * too or the last row. One input takes its own pass per tile; more take passes of up to three
-     * inputs, each widening a column once for all of them (K + 1 = 5: three, then two, the
-     * second finding the tile in cache).
+     * too or the last row. One input takes its own pass per tile; more take passes of up to
+     * {@link #passWidth} inputs, each widening a column once for all of them (K + 1 = 5 with
+     * 16-bit or Q8_0 weights: three, then two, the second finding the tile in cache).
      */
     @Override
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
         if (j0 % R != 0 || (j1 % R != 0 && j1 != rows)) throw new IllegalArgumentException(name + ": rows [" + j0 + ", " + j1 + ") do not start and end on tiles of " + R);
-        int k1 = tileCount(j1);
-        for (int k = j0 / R; k < k1; k++) {
-            if (T == 1 && (k + 1) * R <= rows) single(k, x, out);
-            else for (int t0 = 0; t0 < T; t0 += 3) group(k, x, xStride, t0, Math.min(3, T - t0), out, outStride);
+        int k1 = tileCount(j1), width = passWidth();
+        int full = Math.min(k1, rows / R);
+        for (int k = j0 / R; k < k1; ) {
+            if (T == 1 && k < full) {
+                k += single(k, full - k, x, out);
+            } else {
+                int took = 1;
+                for (int t0 = 0; t0 < T; t0 += width) took = group(k, full - k, x, xStride, t0, Math.min(width, T - t0), out, outStride);
+                k += took;
+            }
         }
     }
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[6 * N]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[20 * N]);
 
-    /** Room for {@link #group}'s six sums (low rows, then high rows, per input). */
+    /** Room for {@link #group}'s sums (low rows, then high rows, per input and tile). */
     static float[] scratch() {
         return SCRATCH.get();
     }
 
     /** Copies {@link #group}'s sums from {@link #scratch} to out, for the tile's rows below {@link #rows}. */
     final void store(float[] s, int k, int t0, int n, float[] out, int os) {
+        store(s, 0, k, t0, n, out, os);
+    }
+
+    /** {@link #store} from s[from ..]. */
+    final void store(float[] s, int from, int k, int t0, int n, float[] out, int os) {
         int r0 = k * R, valid = Math.min(R, rows - r0);
-        for (int q = 0; q < n; q++) System.arraycopy(s, 2 * q * N, out, (t0 + q) * os + r0, valid);
+        for (int q = 0; q < n; q++) System.arraycopy(s, from + 2 * q * N, out, (t0 + q) * os + r0, valid);
     }
 }

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * Q8_0, BF16 and F16 in the CPU kernels' tiles: the same values as the row layout, kernels against
+ * F32, Q8_0, BF16 and F16 in the CPU kernels' tiles: the same values as the row layout, kernels against
  * their scalar order and a double-precision sum, the same bits for any T.
  */
 class TilesTest {
@@ -32,6 +32,7 @@ class TilesTest {
     private static WeightTensor tiles(WeightTensor w) {
         WeightTensor t = switch (w.dtype()) {
             case Q8_0 -> Q8Tiles.of(w, Arena.ofAuto());
+            case F32 -> F32Tiles.of(w, Arena.ofAuto());
             case BF16 -> BF16Tiles.of(w, Arena.ofAuto());
             default -> F16Tiles.of(w, Arena.ofAuto());
         };
@@ -41,10 +42,12 @@ class TilesTest {
 
     static Stream<Arguments> shapes() {
         Stream.Builder<Arguments> b = Stream.builder();
-        for (DType kind : new DType[] {DType.Q8_0, DType.BF16, DType.F16}) {
+        for (DType kind : new DType[] {DType.F32, DType.Q8_0, DType.BF16, DType.F16}) {
             int[] widths = kind == DType.Q8_0 ? new int[] {32, 96, 768} : new int[] {1, 2, 7, 33, 768};
-            // one partial tile, two whole ones, whole ones and a partial one, three whole ones
-            for (int rows : new int[] {13, 2 * R, 3 * R + 5, 3 * R}) {
+            // one partial tile, two whole ones, whole ones and a partial one, three whole ones;
+            // F32 reads up to four tiles at once, so also four and one and a partial one, and seven
+            int[] counts = kind == DType.F32 ? new int[] {13, 2 * R, 3 * R + 5, 3 * R, 5 * R + 3, 7 * R} : new int[] {13, 2 * R, 3 * R + 5, 3 * R};
+            for (int rows : counts) {
                 for (int cols : widths) {
                     for (int T : new int[] {1, 2, 4, 5, 6, 11}) b.add(Arguments.of(kind, rows, cols, T));
                 }
@@ -54,7 +57,7 @@ class TilesTest {
     }
 
     static Stream<DType> kinds() {
-        return Stream.of(DType.Q8_0, DType.BF16, DType.F16);
+        return Stream.of(DType.F32, DType.Q8_0, DType.BF16, DType.F16);
     }
 
     @ParameterizedTest(name = "{0} rows={1} cols={2} T={3}")
@@ -88,7 +91,7 @@ class TilesTest {
     @ParameterizedTest
     @MethodSource("kinds")
     void oneInputAloneGivesTheBitsItGetsAmongFive(DType kind) {
-        int rows = 3 * R + 5, cols = 256;
+        int rows = 7 * R + 5, cols = 256;
         WeightTensor w = tiles(rowMajor(kind, rows, cols, 3));
         float[] x = TestWeights.gaussian(new Random(4), 5 * cols, 1.0);
         float[] five = new float[5 * rows], one = new float[rows];
