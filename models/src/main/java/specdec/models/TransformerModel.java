@@ -108,8 +108,9 @@ public abstract class TransformerModel implements LanguageModel {
         };
     }
 
-    /** {@code w} in {@link #quantization}'s tiles, converted row by row in a transient arena first. */
+    /** {@code w} in {@link #quantization}'s tiles, converted row by row in a transient arena first (F32 as it tiles). */
     private WeightTensor tiles(WeightTensor w) {
+        if (quantization == DType.F32) return F32Tiles.of(w, quantArena); // converts as it tiles
         WeightTensor q = null;
         try (Arena rowMajor = Arena.ofShared()) {
             q = Quantize.of(w, quantization, rowMajor);

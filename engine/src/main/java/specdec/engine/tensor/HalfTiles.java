@@ -36,12 +36,19 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         int rows = w.rows(), cols = w.cols();
         MemorySegment src = w.segment(), dst = OffHeap.allocate(arena, tileCount(rows) * cols * COLUMN);
         IntStream.range(0, tileCount(rows)).parallel().forEach(k -> {
+            short[] row = new short[cols], tile = new short[R * cols];
             for (int i = 0; i < R && k * R + i < rows; i++) {
-                long from = (long) (k * R + i) * cols * 2, base = k * cols * COLUMN + halfAt(i);
-                for (int c = 0; c < cols; c++) dst.set(LE, base + c * COLUMN, src.get(LE, from + 2L * c));
+                MemorySegment.copy(src, LE, (long) (k * R + i) * cols * 2, row, 0, cols);
+                scatter(row, tile, (int) (halfAt(i) / 2), cols);
             }
+            MemorySegment.copy(tile, 0, dst, LE, k * cols * COLUMN, tile.length);
         });
         return dst;
+    }
+
+    /** Value c of a row to tile[c * R + at] (arrays and a method of its own: see {@link F32Tiles}). */
+    private static void scatter(short[] row, short[] tile, int at, int cols) {
+        for (int c = 0; c < cols; c++) tile[c * R + at] = row[c];
     }
 
     /** One stored value as a float. */

@@ -49,20 +49,39 @@ public final class Q8Tiles extends Tiles {
         if (q instanceof Q8Tiles) return q;
         int rows = q.rows(), cols = q.cols(), blocks = cols / DType.BLOCK;
         MemorySegment src = q.segment();
-        for (long b = 0; b < (long) rows * blocks; b++) {
-            if (F16Weight.nonFinite(src.get(LE, b * 34))) return q;
-        }
+        if (IntStream.range(0, rows).parallel().anyMatch(r -> nonFiniteScale(src, r, blocks))) return q;
         MemorySegment dst = OffHeap.allocate(arena, tileCount(rows) * blocks * BLOCK);
         IntStream.range(0, tileCount(rows)).parallel().forEach(k -> {
+            byte[] row = new byte[blocks * 34], tile = new byte[(int) (blocks * BLOCK)];
             for (int i = 0; i < R && k * R + i < rows; i++) {
-                for (int b = 0; b < blocks; b++) {
-                    long from = ((long) (k * R + i) * blocks + b) * 34, base = (k * (long) blocks + b) * BLOCK;
-                    dst.set(LE, base + halfAt(i), src.get(LE, from));
-                    for (int c = 0; c < DType.BLOCK; c++) dst.set(ValueLayout.JAVA_BYTE, base + at(i, c), src.get(ValueLayout.JAVA_BYTE, from + 2 + c));
-                }
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (long) (k * R + i) * blocks * 34, row, 0, row.length);
+                scatter(row, tile, i, blocks);
             }
+            MemorySegment.copy(tile, 0, dst, ValueLayout.JAVA_BYTE, k * (long) blocks * BLOCK, tile.length);
         });
         return new Q8Tiles(q.name(), dst, rows, cols);
+    }
+
+    /** Whether a block of row r has a scale beyond f16's finite values (a method per row: see {@link #scatter}). */
+    private static boolean nonFiniteScale(MemorySegment src, int r, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            if (F16Weight.nonFinite(src.get(LE, ((long) r * blocks + b) * 34))) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Row i's blocks (scale, then 32 values each) to their places in a tile's bytes (arrays and a
+     * method of its own: see {@link F32Tiles}).
+     */
+    private static void scatter(byte[] row, byte[] tile, int i, int blocks) {
+        int h = (int) halfAt(i);
+        for (int b = 0; b < blocks; b++) {
+            int from = 34 * b, base = (int) (b * BLOCK);
+            tile[base + h] = row[from];
+            tile[base + h + 1] = row[from + 1];
+            for (int c = 0; c < DType.BLOCK; c++) tile[base + (int) at(i, c)] = row[from + 2 + c];
+        }
     }
 
     /** Byte of row i (within its tile) and column c (within its block), from the block's start. */

@@ -3,6 +3,7 @@ package specdec.engine.tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import specdec.engine.TestWeights;
 
@@ -134,6 +135,26 @@ class TilesTest {
         slice.matmul(x, cols, 1, s, R + 7, 0, R + 7);
         assertThat(s).containsExactly(Arrays.copyOfRange(all, R, 2 * R + 7));
         assertThatThrownBy(() -> w.rowSlice(3, 5)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiple of " + R);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"BF16", "F16"})
+    void f32TilesConvertSixteenBitRowsExactly(DType kind) {
+        int rows = R + 9, cols = 40;
+        WeightTensor half = rowMajor(kind, rows, cols, 21);
+        WeightTensor fromHalf = F32Tiles.of(half, Arena.ofAuto());
+        float[] values = new float[rows * cols];
+        half.decode(0, values, 0, values.length);
+        WeightTensor fromFloat = F32Tiles.of(TestWeights.of(DType.F32, rows, cols, values), Arena.ofAuto());
+        assertThat(fromHalf.dtype()).isEqualTo(DType.F32);
+        for (long i = 0; i < half.numel(); i++) assertThat(fromHalf.get(i)).as("element %d", i).isEqualTo(half.get(i));
+        float[] x = TestWeights.gaussian(new Random(22), 5 * cols, 1.0);
+        float[] a = new float[5 * rows], b = new float[5 * rows];
+        fromHalf.matmul(x, cols, 5, a, rows, 0, rows);
+        fromFloat.matmul(x, cols, 5, b, rows, 0, rows);
+        assertThat(a).containsExactly(b);
+        assertThatThrownBy(() -> F32Tiles.of(Quantize.of(rowMajor(DType.F32, 3, 64, 23), DType.Q8_0, Arena.ofAuto()), Arena.ofAuto()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not F32, BF16 or F16");
     }
 
     @Test
