@@ -68,6 +68,12 @@ public final class F32Tiles extends Tiles {
         return 5;
     }
 
+    /** Pairs of tiles, so that the threads' ranges get their passes over two tiles at once. */
+    @Override
+    public int rowGroup() {
+        return 2 * R;
+    }
+
     @Override
     Tiles view(String name, MemorySegment segment, int rows) {
         return new F32Tiles(name, segment, rows, cols);

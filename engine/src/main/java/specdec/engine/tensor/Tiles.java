@@ -85,8 +85,9 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, Q8Tile
         return view(name + "[" + from + ":" + (from + count) + "]", segment.asSlice(k0 * tileBytes, (k1 - k0) * tileBytes), count);
     }
 
+    /** Whole tiles; a format that reads several tiles at once asks for that many (a range may still start on any tile). */
     @Override
-    public final int rowGroup() {
+    public int rowGroup() {
         return R;
     }
 
@@ -107,9 +108,11 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, Q8Tile
 
     /**
      * out[t * outStride + j] for t < T, j in [j0, j1): j0 a multiple of {@link #rowGroup()}, j1
-     * too or the last row. One input takes its own pass per tile; more take passes of up to
-     * {@link #passWidth} inputs, each widening a column once for all of them (K + 1 = 5 with
-     * 16-bit or Q8_0 weights: three, then two, the second finding the tile in cache).
+     * too or the last row (or a multiple of R, the tile). One input takes passes of one tile or,
+     * where a format reads several at once, of more; more inputs take passes of up to
+     * {@link #passWidth} inputs, each loading and widening a column once for all of them (K + 1 =
+     * 5: one pass for F32 and BF16; three, then two for F16 and Q8_0, the second finding the tile
+     * in cache).
      */
     @Override
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
