@@ -99,15 +99,12 @@ public final class F32Tiles extends Tiles {
     }
 
     /**
-     * Two chains per tile (low and high rows), several tiles at once where there are: more
-     * streams, which keep more of memory's lines in flight than one.
+     * Two chains per tile (low and high rows), two tiles at once where there are: two streams,
+     * which keep more of memory's lines in flight than one, and four chains for the fma latency
+     * where the tiles are in cache. (Four tiles at once were slower in the GPT-2 model.)
      */
     @Override
     int single(int k, int full, float[] x, float[] out) {
-        if (full >= 4) {
-            single4(k, x, out);
-            return 4;
-        }
         if (full >= 2) {
             single2(k, x, out);
             return 2;
@@ -142,31 +139,6 @@ public final class F32Tiles extends Tiles {
         hi.intoArray(out, k * R + N);
         lo1.intoArray(out, k * R + R);
         hi1.intoArray(out, k * R + R + N);
-    }
-
-    private void single4(int k, float[] x, float[] out) {
-        MemorySegment t = tiles[k], u = tiles[k + 1], v = tiles[k + 2], w = tiles[k + 3];
-        FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F), lo1 = FloatVector.zero(F), hi1 = FloatVector.zero(F);
-        FloatVector lo2 = FloatVector.zero(F), hi2 = FloatVector.zero(F), lo3 = FloatVector.zero(F), hi3 = FloatVector.zero(F);
-        for (int c = 0; c < cols; c++) {
-            FloatVector y = FloatVector.broadcast(F, x[c]);
-            lo = load(t, c * COLUMN).fma(y, lo);
-            hi = load(t, c * COLUMN + 4L * N).fma(y, hi);
-            lo1 = load(u, c * COLUMN).fma(y, lo1);
-            hi1 = load(u, c * COLUMN + 4L * N).fma(y, hi1);
-            lo2 = load(v, c * COLUMN).fma(y, lo2);
-            hi2 = load(v, c * COLUMN + 4L * N).fma(y, hi2);
-            lo3 = load(w, c * COLUMN).fma(y, lo3);
-            hi3 = load(w, c * COLUMN + 4L * N).fma(y, hi3);
-        }
-        lo.intoArray(out, k * R);
-        hi.intoArray(out, k * R + N);
-        lo1.intoArray(out, k * R + R);
-        hi1.intoArray(out, k * R + R + N);
-        lo2.intoArray(out, k * R + 2 * R);
-        hi2.intoArray(out, k * R + 2 * R + N);
-        lo3.intoArray(out, k * R + 3 * R);
-        hi3.intoArray(out, k * R + 3 * R + N);
     }
 
     /** Ten chains per tile (low and high rows, five inputs), two tiles at once where there are. */
