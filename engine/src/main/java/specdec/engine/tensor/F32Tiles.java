@@ -141,56 +141,19 @@ public final class F32Tiles extends Tiles {
         hi1.intoArray(out, k * R + R + N);
     }
 
-    /** Ten chains per tile (low and high rows, five inputs), two tiles at once where there are. */
+    /** Ten chains per tile (low and high rows, five inputs), two tiles at once. */
     @Override
     int group(int k, int full, float[] x, int xs, int t0, int n, float[] out, int os) {
         int last = t0 + n - 1;
         int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs;
         int x3 = Math.min(t0 + 3, last) * xs, x4 = Math.min(t0 + 4, last) * xs;
         float[] s = scratch();
-        if (full < 2) {
-            group1(tiles[k], x, x0, x1, x2, x3, x4, s);
-            store(s, k, t0, n, out, os);
-            return 1;
-        }
-        group2(tiles[k], tiles[k + 1], x, x0, x1, x2, x3, x4, s);
+        // a lone tile (the last of a range, or the partial last one) goes through twice
+        group2(tiles[k], tiles[full < 2 ? k : k + 1], x, x0, x1, x2, x3, x4, s);
         store(s, 0, k, t0, n, out, os);
+        if (full < 2) return 1;
         store(s, 10 * N, k + 1, t0, n, out, os);
         return 2;
-    }
-
-    private void group1(MemorySegment t, float[] x, int x0, int x1, int x2, int x3, int x4, float[] s) {
-        FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b1 = FloatVector.zero(F);
-        FloatVector a2 = FloatVector.zero(F), b2 = FloatVector.zero(F), a3 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-        FloatVector a4 = FloatVector.zero(F), b4 = FloatVector.zero(F);
-        for (int c = 0; c < cols; c++) {
-            FloatVector lo = load(t, c * COLUMN), hi = load(t, c * COLUMN + 4L * N), y;
-            y = FloatVector.broadcast(F, x[x0 + c]);
-            a0 = lo.fma(y, a0);
-            b0 = hi.fma(y, b0);
-            y = FloatVector.broadcast(F, x[x1 + c]);
-            a1 = lo.fma(y, a1);
-            b1 = hi.fma(y, b1);
-            y = FloatVector.broadcast(F, x[x2 + c]);
-            a2 = lo.fma(y, a2);
-            b2 = hi.fma(y, b2);
-            y = FloatVector.broadcast(F, x[x3 + c]);
-            a3 = lo.fma(y, a3);
-            b3 = hi.fma(y, b3);
-            y = FloatVector.broadcast(F, x[x4 + c]);
-            a4 = lo.fma(y, a4);
-            b4 = hi.fma(y, b4);
-        }
-        a0.intoArray(s, 0);
-        b0.intoArray(s, N);
-        a1.intoArray(s, 2 * N);
-        b1.intoArray(s, 3 * N);
-        a2.intoArray(s, 4 * N);
-        b2.intoArray(s, 5 * N);
-        a3.intoArray(s, 6 * N);
-        b3.intoArray(s, 7 * N);
-        a4.intoArray(s, 8 * N);
-        b4.intoArray(s, 9 * N);
     }
 
     private void group2(MemorySegment t, MemorySegment u, float[] x, int x0, int x1, int x2, int x3, int x4, float[] s) {
