@@ -8,21 +8,53 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * BF16 weights in the CPU kernels' tiles (see {@link HalfTiles}), widened by a shift or a mask.
+ * BF16 weights in the CPU kernels' tiles (see {@link HalfTiles}), widened by a shift or a mask,
+ * with tiles 2p and 2p + 1 interleaved column by column (a lone last tile on its own), so that a
+ * pass over a pair reads one stream of 128-byte columns.
  * Every result is one chain of fmas from zero over the columns in order, whatever T
  * ({@link #dot1} is that order, scalar). As in {@link F32Tiles}, a lone input reads two tiles at
  * once and five inputs take one pass over two tiles.
  */
 public final class BF16Tiles extends HalfTiles {
+    /** Per tile: the slice it lies in (its pair's, or its own), its column 0 there, and its column stride. */
+    private final MemorySegment[] in;
+    private final long[] first, step;
+
     private BF16Tiles(String name, MemorySegment segment, int rows, int cols) {
         super(name, segment, rows, cols);
+        int count = tiles.length, paired = paired(count);
+        long tileBytes = cols * COLUMN;
+        in = new MemorySegment[count];
+        first = new long[count];
+        step = new long[count];
+        for (int k = 0; k < count; k++) {
+            boolean pair = k < paired;
+            in[k] = pair ? segment.asSlice((k & ~1) * tileBytes, 2 * tileBytes) : tiles[k];
+            first[k] = pair ? (k & 1) * COLUMN : 0;
+            step[k] = pair ? 2 * COLUMN : COLUMN;
+        }
+    }
+
+    @Override
+    long columnAt(int k, int c) {
+        return k < paired(tiles.length) ? (k & ~1) * (cols * COLUMN) + (k & 1) * COLUMN + c * 2 * COLUMN : super.columnAt(k, c);
+    }
+
+    /** Slices start on a pair and hold whole pairs, or reach the last row. */
+    @Override
+    public WeightTensor rowSlice(int from, int count) {
+        int k0 = from / R, k1 = tileCount(from + count);
+        if (from % (2 * R) != 0 || ((k1 - k0) % 2 != 0 && k1 != tiles.length)) {
+            throw new IllegalArgumentException(name + ": a row slice of BF16 tiles starts at a multiple of " + 2 * R + " and holds whole pairs of tiles or reaches the last row, not rows [" + from + ", " + (from + count) + ")");
+        }
+        return super.rowSlice(from, count);
     }
 
     /** {@code w}'s values in tiles, allocated in {@code arena}. */
     public static WeightTensor of(WeightTensor w, Arena arena) {
         if (w.dtype() != DType.BF16) throw new IllegalArgumentException(w.name() + " is " + w.dtype() + ", not BF16");
         if (w instanceof BF16Tiles) return w;
-        return new BF16Tiles(w.name(), repack(w, arena), w.rows(), w.cols());
+        return new BF16Tiles(w.name(), repack(w, arena, true), w.rows(), w.cols());
     }
 
     @Override
@@ -43,9 +75,10 @@ public final class BF16Tiles extends HalfTiles {
     /** The scalar reference: the kernels' order of operations, one row. */
     @Override
     protected float dot1(int row, float[] x, int xOff) {
-        long base = (long) (row / R) * cols * COLUMN + halfAt(row % R);
+        int k = row / R;
+        long h = halfAt(row % R);
         float acc = 0;
-        for (int c = 0; c < cols; c++) acc = Math.fma(toFloat(segment.get(LE, base + c * COLUMN)), x[xOff + c], acc);
+        for (int c = 0; c < cols; c++) acc = Math.fma(toFloat(segment.get(LE, columnAt(k, c) + h)), x[xOff + c], acc);
         return acc;
     }
 
@@ -68,8 +101,8 @@ public final class BF16Tiles extends HalfTiles {
         return 2 * R;
     }
 
-    private static IntVector load(MemorySegment t, int c) {
-        return IntVector.fromMemorySegment(I, t, c * COLUMN, ORDER);
+    private static IntVector load(MemorySegment t, long offset) {
+        return IntVector.fromMemorySegment(I, t, offset, ORDER);
     }
 
     /**
@@ -88,10 +121,11 @@ public final class BF16Tiles extends HalfTiles {
     }
 
     private void single1(int k, float[] x, float[] out) {
-        MemorySegment t = tiles[k];
+        MemorySegment t = in[k];
+        long a = first[k], da = step[k];
         FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F);
         for (int c = 0; c < cols; c++) {
-            IntVector v = load(t, c);
+            IntVector v = load(t, a + c * da);
             FloatVector y = FloatVector.broadcast(F, x[c]);
             lo = widen(v, 16).fma(y, lo);
             hi = widen(v, 0).fma(y, hi);
@@ -101,10 +135,11 @@ public final class BF16Tiles extends HalfTiles {
     }
 
     private void single2(int k, float[] x, float[] out) {
-        MemorySegment t = tiles[k], u = tiles[k + 1];
+        MemorySegment t = in[k], u = in[k + 1];
+        long a = first[k], da = step[k], b = first[k + 1], db = step[k + 1];
         FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F), lo1 = FloatVector.zero(F), hi1 = FloatVector.zero(F);
         for (int c = 0; c < cols; c++) {
-            IntVector v = load(t, c), w = load(u, c);
+            IntVector v = load(t, a + c * da), w = load(u, b + c * db);
             FloatVector y = FloatVector.broadcast(F, x[c]);
             lo = widen(v, 16).fma(y, lo);
             hi = widen(v, 0).fma(y, hi);
@@ -125,14 +160,15 @@ public final class BF16Tiles extends HalfTiles {
         int x3 = Math.min(t0 + 3, last) * xs, x4 = Math.min(t0 + 4, last) * xs;
         float[] s = scratch();
         // a lone tile (the last of a range, or the partial last one) goes through twice
-        group2(tiles[k], tiles[full < 2 ? k : k + 1], x, x0, x1, x2, x3, x4, s);
+        int j = full < 2 ? k : k + 1;
+        group2(in[k], first[k], step[k], in[j], first[j], step[j], x, x0, x1, x2, x3, x4, s);
         store(s, 0, k, t0, n, out, os);
         if (full < 2) return 1;
         store(s, 10 * N, k + 1, t0, n, out, os);
         return 2;
     }
 
-    private void group2(MemorySegment t, MemorySegment u, float[] x, int x0, int x1, int x2, int x3, int x4, float[] s) {
+    private void group2(MemorySegment t, long a, long da, MemorySegment u, long b, long db, float[] x, int x0, int x1, int x2, int x3, int x4, float[] s) {
         FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F), b2 = FloatVector.zero(F), a3 = FloatVector.zero(F), b3 = FloatVector.zero(F);
         FloatVector a4 = FloatVector.zero(F), b4 = FloatVector.zero(F);
@@ -140,7 +176,7 @@ public final class BF16Tiles extends HalfTiles {
         FloatVector c2 = FloatVector.zero(F), d2 = FloatVector.zero(F), c3 = FloatVector.zero(F), d3 = FloatVector.zero(F);
         FloatVector c4 = FloatVector.zero(F), d4 = FloatVector.zero(F);
         for (int c = 0; c < cols; c++) {
-            IntVector v = load(t, c), w = load(u, c);
+            IntVector v = load(t, a + c * da), w = load(u, b + c * db);
             FloatVector lo = widen(v, 16), hi = widen(v, 0), lo1 = widen(w, 16), hi1 = widen(w, 0), y;
             y = FloatVector.broadcast(F, x[x0 + c]);
             a0 = lo.fma(y, a0);

@@ -22,7 +22,7 @@ public final class F16Tiles extends HalfTiles {
     public static WeightTensor of(WeightTensor w, Arena arena) {
         if (w.dtype() != DType.F16) throw new IllegalArgumentException(w.name() + " is " + w.dtype() + ", not F16");
         if (w instanceof F16Tiles) return w;
-        return new F16Tiles(w.name(), repack(w, arena), w.rows(), w.cols());
+        return new F16Tiles(w.name(), repack(w, arena, false), w.rows(), w.cols());
     }
 
     @Override

@@ -22,8 +22,12 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         super(name, segment, rows, cols, cols * COLUMN);
     }
 
-    /** {@code w}'s values in tiles, allocated in {@code arena}; tiles in parallel. */
-    static MemorySegment repack(WeightTensor w, Arena arena) {
+    /**
+     * {@code w}'s values in tiles, allocated in {@code arena}; tiles in parallel. With
+     * {@code pairs}, tiles 2p and 2p + 1 are interleaved column by column (see {@link BF16Tiles}),
+     * all but a lone last one.
+     */
+    static MemorySegment repack(WeightTensor w, Arena arena, boolean pairs) {
         int rows = w.rows(), cols = w.cols();
         MemorySegment src = w.segment(), dst = OffHeap.allocate(arena, tileCount(rows) * cols * COLUMN);
         IntStream.range(0, tileCount(rows)).parallel().forEach(k -> {
@@ -32,7 +36,13 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
                 MemorySegment.copy(src, LE, (long) (k * R + i) * cols * 2, row, 0, cols);
                 scatter(row, tile, (int) (halfAt(i) / 2), cols);
             }
-            MemorySegment.copy(tile, 0, dst, LE, k * cols * COLUMN, tile.length);
+            long tileBytes = cols * COLUMN;
+            if (pairs && k < paired(tileCount(rows))) {
+                long base = (k & ~1) * tileBytes + (k & 1) * COLUMN;
+                for (int c = 0; c < cols; c++) MemorySegment.copy(tile, c * R, dst, LE, base + c * 2 * COLUMN, R);
+            } else {
+                MemorySegment.copy(tile, 0, dst, LE, k * tileBytes, tile.length);
+            }
         });
         return dst;
     }
@@ -42,12 +52,22 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         for (int c = 0; c < cols; c++) tile[c * R + at] = row[c];
     }
 
+    /** How many of {@code tiles} tiles lie in interleaved pairs: all but a lone last one. */
+    static int paired(int tiles) {
+        return tiles & ~1;
+    }
+
     /** One stored value as a float. */
     abstract float toFloat(short bits);
 
     @Override
     public float get(long index) {
         int r = (int) (index / cols), c = (int) (index % cols);
-        return toFloat(segment.get(LE, (long) (r / R) * cols * COLUMN + c * COLUMN + halfAt(r % R)));
+        return toFloat(segment.get(LE, columnAt(r / R, c) + halfAt(r % R)));
+    }
+
+    /** Byte offset of tile k's column c in {@link #segment}: tiles one after another. */
+    long columnAt(int k, int c) {
+        return (long) k * cols * COLUMN + c * COLUMN;
     }
 }

@@ -79,7 +79,7 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, Q8Tile
     abstract int group(int k, int full, float[] x, int xs, int t0, int n, float[] out, int os);
 
     @Override
-    public final WeightTensor rowSlice(int from, int count) {
+    public WeightTensor rowSlice(int from, int count) {
         if (from % R != 0) throw new IllegalArgumentException(name + ": a row slice of " + dtype() + " tiles starts at a multiple of " + R + ", not " + from);
         int k0 = from / R, k1 = tileCount(from + count);
         return view(name + "[" + from + ":" + (from + count) + "]", segment.asSlice(k0 * tileBytes, (k1 - k0) * tileBytes), count);
