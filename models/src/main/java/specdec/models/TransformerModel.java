@@ -12,6 +12,7 @@ import specdec.engine.tensor.BF16Tiles;
 import specdec.engine.tensor.DType;
 import specdec.engine.tensor.F16Tiles;
 import specdec.engine.tensor.F32Tiles;
+import specdec.engine.tensor.Q4Tiles;
 import specdec.engine.tensor.Q8Tiles;
 import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
@@ -59,7 +60,7 @@ public abstract class TransformerModel implements LanguageModel {
 
     /**
      * A projection matrix as this model computes with it: converted when asked, and in the CPU
-     * kernels' tiles where its format has them (F32, BF16, F16, Q8_0); else as stored.
+     * kernels' tiles where its format has them (F32, BF16, F16, Q8_0, Q4_0); else as stored.
      */
     protected WeightTensor matrix(WeightTensor w) {
         if (!convertsAtLoad(w.dtype())) return w;
@@ -86,10 +87,10 @@ public abstract class TransformerModel implements LanguageModel {
 
     /**
      * Whether the CPU kernels compute {@code format} in tiles ({@link F32Tiles}, {@link BF16Tiles},
-     * {@link F16Tiles}, {@link Q8Tiles}).
+     * {@link F16Tiles}, {@link Q8Tiles}, {@link Q4Tiles}): all of this project's formats.
      */
     private static boolean tiled(DType format) {
-        return format == DType.F32 || format == DType.BF16 || format == DType.F16 || format == DType.Q8_0;
+        return format == DType.F32 || format == DType.BF16 || format == DType.F16 || format == DType.Q8_0 || format == DType.Q4_0;
     }
 
     /** Whether {@link #matrix} makes a copy of a matrix stored as {@code stored}: to convert it, or to lay it out in tiles. */
@@ -114,12 +115,16 @@ public abstract class TransformerModel implements LanguageModel {
         WeightTensor q = null;
         try (Arena rowMajor = Arena.ofShared()) {
             q = Quantize.of(w, quantization, rowMajor);
-            WeightTensor t = quantization == DType.Q8_0 ? Q8Tiles.of(q, quantArena) : floatTiles(q);
+            WeightTensor t = switch (quantization) {
+                case Q8_0 -> Q8Tiles.of(q, quantArena);
+                case Q4_0 -> Q4Tiles.of(q, quantArena);
+                default -> floatTiles(q);
+            };
             if (t != q) return t;
         } finally {
             if (q != null) OffHeap.released(q.segment().byteSize());
         }
-        return Quantize.of(w, quantization, quantArena); // a Q8_0 scale beyond f16's range: kept in rows
+        return Quantize.of(w, quantization, quantArena); // a quantised scale beyond f16's range: kept in rows
     }
 
     /** The dtype of the final projection, the largest matrix, as computed with. */

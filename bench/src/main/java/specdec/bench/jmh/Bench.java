@@ -21,6 +21,7 @@ final class Bench {
     static final String CC_LOW = "-XX:CompileCommand=inline,specdec.engine.tensor.*::low";
     static final String CC_HIGH = "-XX:CompileCommand=inline,specdec.engine.tensor.*::high";
     static final String CC_PACKED = "-XX:CompileCommand=inline,specdec.engine.tensor.*::packed";
+    static final String CC_SLOT = "-XX:CompileCommand=inline,specdec.engine.tensor.*::slot";
 
     /** Fills a CPU tensor with standard normal values. */
     static void fill(Tensor t, SplittableRandom rng) {

@@ -17,6 +17,7 @@ import specdec.engine.tensor.DType;
 import specdec.engine.tensor.BF16Tiles;
 import specdec.engine.tensor.F16Tiles;
 import specdec.engine.tensor.F32Tiles;
+import specdec.engine.tensor.Q4Tiles;
 import specdec.engine.tensor.Q8Tiles;
 import specdec.engine.tensor.Quantize;
 import specdec.engine.tensor.WeightTensor;
@@ -33,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement", "-XX:CompileThresholdScaling=0.5",
-        Bench.CC_QUIET, Bench.CC_LANES, Bench.CC_HALFS, Bench.CC_LOAD, Bench.CC_Q8, Bench.CC_WIDEN, Bench.CC_LOW, Bench.CC_HIGH, Bench.CC_PACKED})
+        Bench.CC_QUIET, Bench.CC_LANES, Bench.CC_HALFS, Bench.CC_LOAD, Bench.CC_Q8, Bench.CC_WIDEN, Bench.CC_LOW, Bench.CC_HIGH, Bench.CC_PACKED, Bench.CC_SLOT})
 public class MatmulBench {
     @Param({"F32", "BF16", "F16", "Q8_0", "Q4_0"})
     String dtype;
@@ -44,6 +45,10 @@ public class MatmulBench {
     /** GPT-2's MLP up-projection, [3072, 768]. */
     @Param({"3072x768"})
     String shape;
+
+    /** false: the row layouts' kernels, which the tiles replaced (a scale beyond f16 keeps Q8_0 and Q4_0 in rows). */
+    @Param({"true"})
+    boolean tiles;
 
     Arena arena;
     WeightTensor w;
@@ -64,10 +69,16 @@ public class MatmulBench {
         w = WeightTensor.of("w", stored, seg, rows, cols);
         if (d.isQuantized()) w = Quantize.of(w, d, arena);
         // as the CPU models compute with them
-        if (d == DType.F32) w = F32Tiles.of(w, arena);
-        if (d == DType.Q8_0) w = Q8Tiles.of(w, arena);
-        if (d == DType.BF16) w = BF16Tiles.of(w, arena);
-        if (d == DType.F16) w = F16Tiles.of(w, arena);
+        if (tiles) {
+            w = switch (d) {
+                case F32 -> F32Tiles.of(w, arena);
+                case BF16 -> BF16Tiles.of(w, arena);
+                case F16 -> F16Tiles.of(w, arena);
+                case Q8_0 -> Q8Tiles.of(w, arena);
+                case Q4_0 -> Q4Tiles.of(w, arena);
+                default -> w;
+            };
+        }
         x = new float[8 * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
         out = new float[8 * rows];

@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * after another, the last padded with zero rows. Here: the tiles, the driver over them and the
  * row-at-a-time methods, which only the scalar reference ({@link #dot1}) backs.
  */
-public abstract sealed class Tiles extends WeightTensor permits F32Tiles, Q8Tiles, HalfTiles {
+public abstract sealed class Tiles extends WeightTensor permits F32Tiles, Q8Tiles, Q4Tiles, HalfTiles {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     static final int N = F.length(), R = 2 * N;
@@ -63,6 +63,19 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, Q8Tile
      * {@code full} full tiles from k on; results to out[k * R ..]. Returns how many tiles it took.
      */
     abstract int single(int k, int full, float[] x, float[] out);
+
+    /**
+     * The inputs as the kernels read them: x itself, or where a format reads them in another form
+     * (see {@link Q4Tiles}), a thread's array of T rows of {@link #inputStride} floats made from x.
+     */
+    float[] inputs(float[] x, int xStride, int T) {
+        return x;
+    }
+
+    /** The stride of {@link #inputs}' array where it is not x. */
+    int inputStride() {
+        throw new UnsupportedOperationException();
+    }
 
     /** The most inputs {@link #group} takes in one pass: three where a column's weights widen. */
     int passWidth() {
@@ -119,6 +132,11 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, Q8Tile
         if (j0 % R != 0 || (j1 % R != 0 && j1 != rows)) throw new IllegalArgumentException(name + ": rows [" + j0 + ", " + j1 + ") do not start and end on tiles of " + R);
         int k1 = tileCount(j1), width = passWidth();
         int full = Math.min(k1, rows / R);
+        float[] in = inputs(x, xStride, T);
+        if (in != x) {
+            x = in;
+            xStride = inputStride();
+        }
         for (int k = j0 / R; k < k1; ) {
             if (T == 1 && k < full) {
                 k += single(k, full - k, x, out);

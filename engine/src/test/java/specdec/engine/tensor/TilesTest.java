@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * F32, Q8_0, BF16 and F16 in the CPU kernels' tiles: the same values as the row layout, kernels against
+ * F32, Q8_0, Q4_0, BF16 and F16 in the CPU kernels' tiles: the same values as the row layout, kernels against
  * their scalar order and a double-precision sum, the same bits for any T.
  */
 class TilesTest {
@@ -33,6 +33,7 @@ class TilesTest {
     private static WeightTensor tiles(WeightTensor w) {
         WeightTensor t = switch (w.dtype()) {
             case Q8_0 -> Q8Tiles.of(w, Arena.ofAuto());
+            case Q4_0 -> Q4Tiles.of(w, Arena.ofAuto());
             case F32 -> F32Tiles.of(w, Arena.ofAuto());
             case BF16 -> BF16Tiles.of(w, Arena.ofAuto());
             default -> F16Tiles.of(w, Arena.ofAuto());
@@ -43,8 +44,8 @@ class TilesTest {
 
     static Stream<Arguments> shapes() {
         Stream.Builder<Arguments> b = Stream.builder();
-        for (DType kind : new DType[] {DType.F32, DType.Q8_0, DType.BF16, DType.F16}) {
-            int[] widths = kind == DType.Q8_0 ? new int[] {32, 96, 768} : new int[] {1, 2, 7, 33, 768};
+        for (DType kind : new DType[] {DType.F32, DType.Q8_0, DType.Q4_0, DType.BF16, DType.F16}) {
+            int[] widths = kind.isQuantized() ? new int[] {32, 96, 768} : new int[] {1, 2, 7, 33, 768};
             // one partial tile, two whole ones, whole ones and a partial one, three whole ones;
             // and, for the formats that read two tiles at once, five and a partial one, and seven
             int[] counts = kind == DType.F32 || kind == DType.BF16 ? new int[] {13, 2 * R, 3 * R + 5, 3 * R, 5 * R + 3, 7 * R} : new int[] {13, 2 * R, 3 * R + 5, 3 * R};
@@ -58,7 +59,7 @@ class TilesTest {
     }
 
     static Stream<DType> kinds() {
-        return Stream.of(DType.F32, DType.Q8_0, DType.BF16, DType.F16);
+        return Stream.of(DType.F32, DType.Q8_0, DType.Q4_0, DType.BF16, DType.F16);
     }
 
     @ParameterizedTest(name = "{0} rows={1} cols={2} T={3}")
@@ -166,15 +167,49 @@ class TilesTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not F32, BF16 or F16");
     }
 
-    @Test
-    void aQ8ScaleBeyondHalfRangeKeepsTheRowLayout() {
-        WeightTensor q = rowMajor(DType.Q8_0, R, 32, 9);
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0"})
+    void aScaleBeyondHalfRangeKeepsTheRowLayout(DType kind) {
+        WeightTensor q = rowMajor(kind, R, 32, 9);
         MemorySegment copy = Arena.ofAuto().allocate(q.segment().byteSize());
         copy.copyFrom(q.segment());
-        copy.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 34L * 3, (short) 0x7c00);
-        WeightTensor inf = WeightTensor.of("w", DType.Q8_0, copy, R, 32);
-        assertThat(Q8Tiles.of(inf, Arena.ofAuto())).isSameAs(inf);
-        assertThat(Q8Tiles.of(q, Arena.ofAuto())).isInstanceOf(Q8Tiles.class);
+        copy.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), kind.rowBytes(32) * 3, (short) 0x7c00);
+        WeightTensor inf = WeightTensor.of("w", kind, copy, R, 32);
+        assertThat(kind == DType.Q8_0 ? Q8Tiles.of(inf, Arena.ofAuto()) : Q4Tiles.of(inf, Arena.ofAuto())).isSameAs(inf);
+        assertThat(tiles(q).getClass()).isIn(Q8Tiles.class, Q4Tiles.class);
+    }
+
+    /** Q4_0's nibbles are read in eight slots, one of them flipped: one-hot inputs read each weight alone, d * (n - 8) exactly. */
+    @Test
+    void q4TilesReadEveryNibbleInEverySlotExactly() {
+        int rows = R + 7, cols = 64;
+        MemorySegment blocks = Arena.ofAuto().allocate(DType.Q4_0.rowBytes(cols) * rows);
+        float[] expected = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < cols / 32; b++) {
+                long at = (r * cols / 32 + b) * 18L;
+                short d = (short) (0x3c00 + r * 5 + b); // 1 and a little more, a different scale per block
+                blocks.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at, d);
+                for (int j = 0; j < 16; j++) {
+                    int lo = (r + j + b) % 16, hi = (r * 3 + j + 7) % 16;
+                    blocks.set(ValueLayout.JAVA_BYTE, at + 2 + j, (byte) (lo | hi << 4));
+                    expected[r * cols + b * 32 + j] = Halfs.f16ToFloat(d) * (lo - 8);
+                    expected[r * cols + b * 32 + 16 + j] = Halfs.f16ToFloat(d) * (hi - 8);
+                }
+            }
+        }
+        WeightTensor w = tiles(WeightTensor.of("w", DType.Q4_0, blocks, rows, cols));
+        float[] x = new float[4 * cols], out = new float[4 * rows];
+        for (int c = 0; c < cols; c++) {
+            Arrays.fill(x, 0f);
+            for (int t = 0; t < 4; t++) x[t * cols + c] = 1f;
+            for (int T : new int[] {1, 4}) {
+                w.matmul(x, cols, T, out, rows, 0, rows);
+                for (int t = 0; t < T; t++) {
+                    for (int r = 0; r < rows; r++) assertThat(out[t * rows + r]).as("row %d column %d T=%d", r, c, T).isEqualTo(expected[r * cols + c] + 0f);
+                }
+            }
+        }
     }
 
     @Test
