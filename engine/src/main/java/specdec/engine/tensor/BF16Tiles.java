@@ -7,54 +7,17 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-/**
- * BF16 weights in the CPU kernels' tiles (see {@link HalfTiles}), widened by a shift or a mask,
- * with tiles 2p and 2p + 1 interleaved column by column (a lone last tile on its own), so that a
- * pass over a pair reads one stream of 128-byte columns.
- * Every result is one chain of fmas from zero over the columns in order, whatever T
- * ({@link #dot1} is that order, scalar). As in {@link F32Tiles}, a lone input reads two tiles at
- * once and five inputs take one pass over two tiles.
- */
+/** BF16 weights in the CPU kernels' tiles (see {@link HalfTiles}), widened by a shift or a mask. */
 public final class BF16Tiles extends HalfTiles {
-    /** Per tile: the slice it lies in (its pair's, or its own), its column 0 there, and its column stride. */
-    private final MemorySegment[] in;
-    private final long[] first, step;
-
     private BF16Tiles(String name, MemorySegment segment, int rows, int cols) {
         super(name, segment, rows, cols);
-        int count = tiles.length, paired = paired(count);
-        long tileBytes = cols * COLUMN;
-        in = new MemorySegment[count];
-        first = new long[count];
-        step = new long[count];
-        for (int k = 0; k < count; k++) {
-            boolean pair = k < paired;
-            in[k] = pair ? segment.asSlice((k & ~1) * tileBytes, 2 * tileBytes) : tiles[k];
-            first[k] = pair ? (k & 1) * COLUMN : 0;
-            step[k] = pair ? 2 * COLUMN : COLUMN;
-        }
-    }
-
-    @Override
-    long columnAt(int k, int c) {
-        return k < paired(tiles.length) ? (k & ~1) * (cols * COLUMN) + (k & 1) * COLUMN + c * 2 * COLUMN : super.columnAt(k, c);
-    }
-
-    /** Slices start on a pair and hold whole pairs, or reach the last row. */
-    @Override
-    public WeightTensor rowSlice(int from, int count) {
-        int k0 = from / R, k1 = tileCount(from + count);
-        if (from % (2 * R) != 0 || ((k1 - k0) % 2 != 0 && k1 != tiles.length)) {
-            throw new IllegalArgumentException(name + ": a row slice of BF16 tiles starts at a multiple of " + 2 * R + " and holds whole pairs of tiles or reaches the last row, not rows [" + from + ", " + (from + count) + ")");
-        }
-        return super.rowSlice(from, count);
     }
 
     /** {@code w}'s values in tiles, allocated in {@code arena}. */
     public static WeightTensor of(WeightTensor w, Arena arena) {
         if (w.dtype() != DType.BF16) throw new IllegalArgumentException(w.name() + " is " + w.dtype() + ", not BF16");
         if (w instanceof BF16Tiles) return w;
-        return new BF16Tiles(w.name(), repack(w, arena, true), w.rows(), w.cols());
+        return new BF16Tiles(w.name(), repack(w, arena), w.rows(), w.cols());
     }
 
     @Override
@@ -72,33 +35,12 @@ public final class BF16Tiles extends HalfTiles {
         return new BF16Tiles(name, segment, rows, cols);
     }
 
-    /** The scalar reference: the kernels' order of operations, one row. */
-    @Override
-    protected float dot1(int row, float[] x, int xOff) {
-        int k = row / R;
-        long h = halfAt(row % R);
-        float acc = 0;
-        for (int c = 0; c < cols; c++) acc = Math.fma(toFloat(segment.get(LE, columnAt(k, c) + h)), x[xOff + c], acc);
-        return acc;
-    }
-
     /**
      * Rows j of a column's int lanes (shift 16) or rows N + j (shift 0), as floats: a shift or a
      * mask. (It hides {@link Tiles#widen}, F16's, under the name the JIT flags inline.)
      */
     static FloatVector widen(IntVector v, int shift) {
         return (shift == 0 ? v.and(0xffff0000) : v.lanewise(VectorOperators.LSHL, shift)).reinterpretAsFloats();
-    }
-
-    @Override
-    int passWidth() {
-        return 5;
-    }
-
-    /** Pairs of tiles, so that the threads' ranges get their passes over two tiles at once. */
-    @Override
-    public int rowGroup() {
-        return 2 * R;
     }
 
     private static IntVector load(MemorySegment t, long offset) {

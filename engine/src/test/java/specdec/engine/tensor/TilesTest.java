@@ -48,7 +48,7 @@ class TilesTest {
             int[] widths = kind.isQuantized() ? new int[] {32, 96, 768} : new int[] {1, 2, 7, 33, 768};
             // one partial tile, two whole ones, whole ones and a partial one, three whole ones;
             // and, for the formats that read two tiles at once, five and a partial one, and seven
-            int[] counts = kind == DType.F32 || kind == DType.BF16 ? new int[] {13, 2 * R, 3 * R + 5, 3 * R, 5 * R + 3, 7 * R} : new int[] {13, 2 * R, 3 * R + 5, 3 * R};
+            int[] counts = kind == DType.F32 || kind == DType.BF16 || kind == DType.F16 ? new int[] {13, 2 * R, 3 * R + 5, 3 * R, 5 * R + 3, 7 * R} : new int[] {13, 2 * R, 3 * R + 5, 3 * R};
             for (int rows : counts) {
                 for (int cols : widths) {
                     for (int T : new int[] {1, 2, 4, 5, 6, 11}) b.add(Arguments.of(kind, rows, cols, T));
@@ -131,8 +131,8 @@ class TilesTest {
         for (int j = 0; j < rows; j++) assertThat(part[j]).as("row %d", j).isEqualTo(j >= R && j < 3 * R ? all[j] : 42f);
         assertThatThrownBy(() -> w.matmul(x, cols, 1, part, rows, 1, rows)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tiles of " + R);
 
-        // BF16 keeps pairs of tiles interleaved: its slices start on a pair
-        int g = kind == DType.BF16 ? 2 * R : R;
+        // BF16 and F16 keep pairs of tiles interleaved: their slices start on a pair
+        int g = kind == DType.BF16 || kind == DType.F16 ? 2 * R : R;
         WeightTensor slice = w.rowSlice(g, rows - g);
         float[] s = new float[rows - g];
         slice.matmul(x, cols, 1, s, rows - g, 0, rows - g);
@@ -142,7 +142,7 @@ class TilesTest {
         pair.matmul(x, cols, 1, p, 2 * R, 0, 2 * R);
         assertThat(p).containsExactly(Arrays.copyOfRange(all, 2 * R, 4 * R));
         assertThatThrownBy(() -> w.rowSlice(3, 5)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiple of " + g);
-        if (kind == DType.BF16) {
+        if (kind == DType.BF16 || kind == DType.F16) {
             assertThatThrownBy(() -> w.rowSlice(0, 7)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("whole pairs");
         }
     }
