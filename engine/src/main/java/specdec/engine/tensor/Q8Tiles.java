@@ -3,90 +3,39 @@ package specdec.engine.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
-import specdec.engine.io.OffHeap;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import java.util.stream.IntStream;
 
 /**
- * Q8_0 weights repacked for the CPU kernels (as llama.cpp's CPU backend repacks its quantised
- * blocks): the same blocks, values and bytes per weight as {@link Q8Weight}, with the rows of a
- * tile of R = 2N interleaved so that each float lane computes one row. A column's weights then
- * widen in place (sign extension by shifts, no lane crossing), each input value is broadcast once
- * for R rows, a block's scale multiplies R sums at once, and no row ends in a lane sum.
- *
- * <p>Tile layout, per block of 32 columns: the R scales (f16), int lane j holding those of rows j
- * and N + j, then 16 column pairs of 2R bytes, where int lane j holds rows j and N + j of the pair's
- * first column, then the same rows of its second. The last tile is padded with zero rows.
- *
- * <p>Every result is a sum in one order, whatever T: per block a chain of fmas over its 32 columns
- * from zero, then total = fma(block sum, scale, total) block by block ({@link #dot1} is that
- * order, scalar).
+ * Q8_0 weights in the CPU kernels' tiles (see {@link BlockTiles}; llama.cpp's CPU backend repacks
+ * its quantised blocks too): groups of four columns, a row's four bytes per int lane, slots 0 .. 2
+ * holding value + 128, slot 3 the value itself.
  */
-public final class Q8Tiles extends Tiles {
-    private static final long PAIR = 2L * R, SCALES = 2L * R, BLOCK = 34L * R;
-    private static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    private final int blocks;
+public final class Q8Tiles extends BlockTiles {
+    private static final long BLOCK = blockBytes(8);
 
     private Q8Tiles(String name, MemorySegment segment, int rows, int cols) {
-        super(name, segment, rows, cols, (cols / DType.BLOCK) * BLOCK);
-        Quantize.requireVectorWidth(name);
-        this.blocks = cols / DType.BLOCK;
+        super(name, segment, rows, cols, 8, 128);
     }
 
-    /**
-     * {@code q}'s blocks in tiles (in parallel), allocated in {@code arena}; {@code q} itself when one of its
-     * scales is not finite (a weight beyond f16's range), which the kernels' f16 widening does
-     * not handle.
-     */
+    /** {@code q}'s blocks in tiles, allocated in {@code arena}; {@code q} itself when one of its scales is not finite. */
     public static WeightTensor of(WeightTensor q, Arena arena) {
         if (q.dtype() != DType.Q8_0) throw new IllegalArgumentException(q.name() + " is " + q.dtype() + ", not Q8_0");
         if (q instanceof Q8Tiles) return q;
-        int rows = q.rows(), cols = q.cols(), blocks = cols / DType.BLOCK;
-        MemorySegment src = q.segment();
-        if (IntStream.range(0, rows).parallel().anyMatch(r -> nonFiniteScale(src, r, blocks))) return q;
-        MemorySegment dst = OffHeap.allocate(arena, tileCount(rows) * blocks * BLOCK);
-        IntStream.range(0, tileCount(rows)).parallel().forEach(k -> {
-            byte[] row = new byte[blocks * 34], tile = new byte[(int) (blocks * BLOCK)];
-            for (int i = 0; i < R && k * R + i < rows; i++) {
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (long) (k * R + i) * blocks * 34, row, 0, row.length);
-                scatter(row, tile, i, blocks);
-            }
-            MemorySegment.copy(tile, 0, dst, ValueLayout.JAVA_BYTE, k * (long) blocks * BLOCK, tile.length);
-        });
-        return new Q8Tiles(q.name(), dst, rows, cols);
+        MemorySegment tiles = repack(q, arena, 34, 8, Q8Tiles::scatter);
+        return tiles == null ? q : new Q8Tiles(q.name(), tiles, q.rows(), q.cols());
     }
 
-    /** Whether a block of row r has a scale beyond f16's finite values (a method per row: see {@link #scatter}). */
-    private static boolean nonFiniteScale(MemorySegment src, int r, int blocks) {
-        for (int b = 0; b < blocks; b++) {
-            if (F16Weight.nonFinite(src.get(LE, ((long) r * blocks + b) * 34))) return true;
-        }
-        return false;
-    }
-
-    /**
-     * Row i's blocks (scale, then 32 values each) to their places in a tile's bytes (arrays and a
-     * method of its own: see {@link F32Tiles}).
-     */
+    /** Row i's blocks (scale, then 32 signed bytes) to a tile. */
     private static void scatter(byte[] row, byte[] tile, int i, int blocks) {
         int h = (int) halfAt(i);
         for (int b = 0; b < blocks; b++) {
             int from = 34 * b, base = (int) (b * BLOCK);
             tile[base + h] = row[from];
             tile[base + h + 1] = row[from + 1];
-            for (int c = 0; c < DType.BLOCK; c++) tile[base + (int) at(i, c)] = row[from + 2 + c];
+            for (int c = 0; c < DType.BLOCK; c++) put(tile, base, i, c, row[from + 2 + c], 8, 128);
         }
-    }
-
-    /** Byte of row i (within its tile) and column c (within its block), from the block's start. */
-    private static long at(int i, int c) {
-        return SCALES + (c / 2) * PAIR + 4L * (i % N) + 2L * (c % 2) + i / N;
     }
 
     @Override
@@ -95,63 +44,42 @@ public final class Q8Tiles extends Tiles {
     }
 
     @Override
-    public float get(long index) {
-        int r = (int) (index / cols), c = (int) (index % cols);
-        long base = ((long) (r / R) * blocks + c / DType.BLOCK) * BLOCK;
-        int i = r % R;
-        return Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * segment.get(ValueLayout.JAVA_BYTE, base + at(i, c % DType.BLOCK));
-    }
-
-    @Override
     Tiles view(String name, MemorySegment segment, int rows) {
         return new Q8Tiles(name, segment, rows, cols);
     }
 
-    /** The scalar reference: the kernels' order of operations, one row. */
-    @Override
-    protected float dot1(int row, float[] x, int xOff) {
-        long tile = (long) (row / R) * blocks * BLOCK;
-        int i = row % R;
-        float total = 0;
-        for (int b = 0; b < blocks; b++) {
-            long base = tile + b * BLOCK;
-            float sum = 0;
-            for (int c = 0; c < DType.BLOCK; c++) sum = Math.fma(segment.get(ValueLayout.JAVA_BYTE, base + at(i, c)), x[xOff + b * DType.BLOCK + c], sum);
-            total = Math.fma(sum, Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))), total);
-        }
-        return total;
+    /** The bytes of slot s as floats (v + 128) * 256^s (v * 2^24 for slot 3). */
+    private static FloatVector slot(IntVector v, int s) {
+        return (FloatVector) v.and(0xFF << 8 * s).convert(VectorOperators.I2F, 0);
     }
 
-    /** Byte 3 - shift / 8 of each int lane, sign-extended, as floats. */
-    private static FloatVector q8(IntVector v, int shift) {
-        IntVector s = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
-        return (FloatVector) s.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+    private static IntVector load(MemorySegment t, long offset) {
+        return IntVector.fromMemorySegment(I, t, offset, ORDER);
     }
 
-    /**
-     * Two fma chains (low and high rows). Two tiles per pass (four chains, two streams)
-     * ran as fast when C2 compiled it whole, but its size reached C2's node-count inlining cutoff
-     * in some compiles, and then it ran 10x slower.
-     */
+    /** Four chains: low and high rows, even and odd columns. */
     @Override
     int single(int k, int full, float[] x, float[] out) {
         MemorySegment t = tiles[k];
         FloatVector aL = FloatVector.zero(F), aH = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long base = b * BLOCK;
-            FloatVector sL = FloatVector.zero(F), sH = FloatVector.zero(F);
-            for (int p = 0; p < 16; p++) {
-                int c = b * DType.BLOCK + 2 * p;
-                IntVector v = IntVector.fromMemorySegment(I, t, base + SCALES + p * PAIR, ORDER);
-                FloatVector x0 = FloatVector.broadcast(F, x[c]), x1 = FloatVector.broadcast(F, x[c + 1]);
-                sL = q8(v, 24).fma(x0, sL);
-                sH = q8(v, 16).fma(x0, sH);
-                sL = q8(v, 8).fma(x1, sL);
-                sH = q8(v, 0).fma(x1, sH);
+            FloatVector le = FloatVector.zero(F), lo = FloatVector.zero(F), he = FloatVector.zero(F), ho = FloatVector.zero(F);
+            for (int q = 0; q < 8; q++) {
+                IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);
+                int c = b * DType.BLOCK + 4 * q;
+                for (int s = 0; s < 4; s += 2) {
+                    FloatVector y = FloatVector.broadcast(F, x[c + s]), z = FloatVector.broadcast(F, x[c + s + 1]);
+                    le = slot(l, s).fma(y, le);
+                    he = slot(h, s).fma(y, he);
+                    lo = slot(l, s + 1).fma(z, lo);
+                    ho = slot(h, s + 1).fma(z, ho);
+                }
             }
-            IntVector scales = IntVector.fromMemorySegment(I, t, base, ORDER);
-            aL = sL.fma(widen(scales, 16), aL);
-            aH = sH.fma(widen(scales, 0), aH);
+            IntVector scales = load(t, base);
+            FloatVector bias = FloatVector.broadcast(F, x[cols + b]);
+            aL = le.add(lo).sub(bias).fma(widen(scales, 16), aL);
+            aH = he.add(ho).sub(bias).fma(widen(scales, 0), aH);
         }
         aL.intoArray(out, k * R);
         aH.intoArray(out, k * R + N);
@@ -159,9 +87,10 @@ public final class Q8Tiles extends Tiles {
     }
 
     /**
-     * The six block sums (three inputs, low and high rows) stay in registers, their totals in the
-     * scratch array. Five inputs in one pass (ten block sums) measured 1.9x slower than three and two:
-     * C2 boxed one of its vectors in every iteration.
+     * Three inputs, twelve chains in registers, the totals in the scratch array. Five inputs in one
+     * pass measured slower than three and two (334 and 250 µs against 209 for a [3072, 768]
+     * matrix): twenty chains at once spilled, and low rows then high rows broadcast each input
+     * twice.
      */
     @Override
     int group(int k, int full, float[] x, int xs, int t0, int n, float[] out, int os) {
@@ -172,29 +101,43 @@ public final class Q8Tiles extends Tiles {
         int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs;
         for (int b = 0; b < blocks; b++) {
             long base = b * BLOCK;
-            FloatVector l0 = FloatVector.zero(F), h0 = FloatVector.zero(F), l1 = FloatVector.zero(F), h1 = FloatVector.zero(F), l2 = FloatVector.zero(F), h2 = FloatVector.zero(F);
-            for (int p = 0; p < 16; p++) {
-                int c = b * DType.BLOCK + 2 * p;
-                IntVector v = IntVector.fromMemorySegment(I, t, base + SCALES + p * PAIR, ORDER);
-                FloatVector lo = q8(v, 24), hi = q8(v, 16), odd = q8(v, 8), oddHi = q8(v, 0);
-                FloatVector y0 = FloatVector.broadcast(F, x[x0 + c]), z0 = FloatVector.broadcast(F, x[x0 + c + 1]);
-                FloatVector y1 = FloatVector.broadcast(F, x[x1 + c]), z1 = FloatVector.broadcast(F, x[x1 + c + 1]);
-                FloatVector y2 = FloatVector.broadcast(F, x[x2 + c]), z2 = FloatVector.broadcast(F, x[x2 + c + 1]);
-                l0 = odd.fma(z0, lo.fma(y0, l0));
-                h0 = oddHi.fma(z0, hi.fma(y0, h0));
-                l1 = odd.fma(z1, lo.fma(y1, l1));
-                h1 = oddHi.fma(z1, hi.fma(y1, h1));
-                l2 = odd.fma(z2, lo.fma(y2, l2));
-                h2 = oddHi.fma(z2, hi.fma(y2, h2));
+            FloatVector le0 = FloatVector.zero(F), lo0 = FloatVector.zero(F), he0 = FloatVector.zero(F), ho0 = FloatVector.zero(F);
+            FloatVector le1 = FloatVector.zero(F), lo1 = FloatVector.zero(F), he1 = FloatVector.zero(F), ho1 = FloatVector.zero(F);
+            FloatVector le2 = FloatVector.zero(F), lo2 = FloatVector.zero(F), he2 = FloatVector.zero(F), ho2 = FloatVector.zero(F);
+            for (int q = 0; q < 8; q++) {
+                IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);
+                int c = b * DType.BLOCK + 4 * q;
+                for (int s = 0; s < 4; s += 2) {
+                    FloatVector wl = slot(l, s), wh = slot(h, s);
+                    FloatVector y0 = FloatVector.broadcast(F, x[x0 + c + s]), y1 = FloatVector.broadcast(F, x[x1 + c + s]), y2 = FloatVector.broadcast(F, x[x2 + c + s]);
+                    le0 = wl.fma(y0, le0);
+                    he0 = wh.fma(y0, he0);
+                    le1 = wl.fma(y1, le1);
+                    he1 = wh.fma(y1, he1);
+                    le2 = wl.fma(y2, le2);
+                    he2 = wh.fma(y2, he2);
+                    wl = slot(l, s + 1);
+                    wh = slot(h, s + 1);
+                    y0 = FloatVector.broadcast(F, x[x0 + c + s + 1]);
+                    y1 = FloatVector.broadcast(F, x[x1 + c + s + 1]);
+                    y2 = FloatVector.broadcast(F, x[x2 + c + s + 1]);
+                    lo0 = wl.fma(y0, lo0);
+                    ho0 = wh.fma(y0, ho0);
+                    lo1 = wl.fma(y1, lo1);
+                    ho1 = wh.fma(y1, ho1);
+                    lo2 = wl.fma(y2, lo2);
+                    ho2 = wh.fma(y2, ho2);
+                }
             }
-            IntVector scales = IntVector.fromMemorySegment(I, t, base, ORDER);
+            IntVector scales = load(t, base);
             FloatVector sL = widen(scales, 16), sH = widen(scales, 0);
-            l0.fma(sL, FloatVector.fromArray(F, tot, 0)).intoArray(tot, 0);
-            h0.fma(sH, FloatVector.fromArray(F, tot, N)).intoArray(tot, N);
-            l1.fma(sL, FloatVector.fromArray(F, tot, 2 * N)).intoArray(tot, 2 * N);
-            h1.fma(sH, FloatVector.fromArray(F, tot, 3 * N)).intoArray(tot, 3 * N);
-            l2.fma(sL, FloatVector.fromArray(F, tot, 4 * N)).intoArray(tot, 4 * N);
-            h2.fma(sH, FloatVector.fromArray(F, tot, 5 * N)).intoArray(tot, 5 * N);
+            FloatVector b0 = FloatVector.broadcast(F, x[x0 + cols + b]), b1 = FloatVector.broadcast(F, x[x1 + cols + b]), b2 = FloatVector.broadcast(F, x[x2 + cols + b]);
+            le0.add(lo0).sub(b0).fma(sL, FloatVector.fromArray(F, tot, 0)).intoArray(tot, 0);
+            he0.add(ho0).sub(b0).fma(sH, FloatVector.fromArray(F, tot, N)).intoArray(tot, N);
+            le1.add(lo1).sub(b1).fma(sL, FloatVector.fromArray(F, tot, 2 * N)).intoArray(tot, 2 * N);
+            he1.add(ho1).sub(b1).fma(sH, FloatVector.fromArray(F, tot, 3 * N)).intoArray(tot, 3 * N);
+            le2.add(lo2).sub(b2).fma(sL, FloatVector.fromArray(F, tot, 4 * N)).intoArray(tot, 4 * N);
+            he2.add(ho2).sub(b2).fma(sH, FloatVector.fromArray(F, tot, 5 * N)).intoArray(tot, 5 * N);
         }
         store(tot, k, t0, n, out, os);
         return 1;

@@ -11,11 +11,11 @@ import java.nio.ByteOrder;
 /**
  * Weights repacked for the CPU kernels in tiles of R = 2N rows (N float lanes), each lane
  * computing one row: a column's weights widen in place, each input value is broadcast once for
- * the tile, and no row ends in a lane sum (see {@link F32Tiles}, {@link Q8Tiles}, {@link HalfTiles}). Tiles lie one
+ * the tile, and no row ends in a lane sum (see {@link F32Tiles}, {@link BlockTiles}, {@link HalfTiles}). Tiles lie one
  * after another, the last padded with zero rows. Here: the tiles, the driver over them and the
  * row-at-a-time methods, which only the scalar reference ({@link #dot1}) backs.
  */
-public abstract sealed class Tiles extends WeightTensor permits F32Tiles, Q8Tiles, Q4Tiles, HalfTiles {
+public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockTiles, HalfTiles {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     static final int N = F.length(), R = 2 * N;
@@ -66,7 +66,7 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, Q8Tile
 
     /**
      * The inputs as the kernels read them: x itself, or where a format reads them in another form
-     * (see {@link Q4Tiles}), a thread's array of T rows of {@link #inputStride} floats made from x.
+     * (see {@link BlockTiles}), a thread's array of T rows of {@link #inputStride} floats made from x.
      */
     float[] inputs(float[] x, int xStride, int T) {
         return x;

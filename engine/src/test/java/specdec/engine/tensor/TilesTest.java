@@ -179,26 +179,39 @@ class TilesTest {
         assertThat(tiles(q).getClass()).isIn(Q8Tiles.class, Q4Tiles.class);
     }
 
-    /** Q4_0's nibbles are read in eight slots, one of them flipped: one-hot inputs read each weight alone, d * (n - 8) exactly. */
-    @Test
-    void q4TilesReadEveryNibbleInEverySlotExactly() {
-        int rows = R + 7, cols = 64;
-        MemorySegment blocks = Arena.ofAuto().allocate(DType.Q4_0.rowBytes(cols) * rows);
+    /**
+     * Q8_0's and Q4_0's values are read in four or eight slots, the top one without a bias:
+     * one-hot inputs read each weight alone, values from the whole range in every slot (every one
+     * for Q4_0), d * q exactly.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0"})
+    void blockTilesReadEveryValueInEverySlotExactly(DType kind) {
+        int rows = R + 7, cols = 64, blockBytes = (int) kind.rowBytes(32);
+        MemorySegment blocks = Arena.ofAuto().allocate(kind.rowBytes(cols) * rows);
         float[] expected = new float[rows * cols];
         for (int r = 0; r < rows; r++) {
             for (int b = 0; b < cols / 32; b++) {
-                long at = (r * cols / 32 + b) * 18L;
+                long at = (r * cols / 32 + b) * (long) blockBytes;
                 short d = (short) (0x3c00 + r * 5 + b); // 1 and a little more, a different scale per block
                 blocks.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at, d);
-                for (int j = 0; j < 16; j++) {
-                    int lo = (r + j + b) % 16, hi = (r * 3 + j + 7) % 16;
-                    blocks.set(ValueLayout.JAVA_BYTE, at + 2 + j, (byte) (lo | hi << 4));
-                    expected[r * cols + b * 32 + j] = Halfs.f16ToFloat(d) * (lo - 8);
-                    expected[r * cols + b * 32 + 16 + j] = Halfs.f16ToFloat(d) * (hi - 8);
+                for (int j = 0; j < 32; j++) {
+                    int q;
+                    if (kind == DType.Q8_0) {
+                        q = (r * 7 + j * 3 + b) % 256 - 128;
+                        blocks.set(ValueLayout.JAVA_BYTE, at + 2 + j, (byte) q);
+                    } else {
+                        int n = (r + 3 * j + b) % 16;
+                        q = n - 8;
+                        long byteAt = at + 2 + j % 16;
+                        int old = blocks.get(ValueLayout.JAVA_BYTE, byteAt) & 0xff;
+                        blocks.set(ValueLayout.JAVA_BYTE, byteAt, (byte) (j < 16 ? old & 0xf0 | n : old & 0x0f | n << 4));
+                    }
+                    expected[r * cols + b * 32 + j] = Halfs.f16ToFloat(d) * q;
                 }
             }
         }
-        WeightTensor w = tiles(WeightTensor.of("w", DType.Q4_0, blocks, rows, cols));
+        WeightTensor w = tiles(WeightTensor.of("w", kind, blocks, rows, cols));
         float[] x = new float[4 * cols], out = new float[4 * rows];
         for (int c = 0; c < cols; c++) {
             Arrays.fill(x, 0f);

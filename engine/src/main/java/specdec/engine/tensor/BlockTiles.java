@@ -1,0 +1,178 @@
+package specdec.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import specdec.engine.io.OffHeap;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.stream.IntStream;
+
+/**
+ * Quantised blocks (Q8_0, Q4_0) in {@link Tiles}: the same blocks, values and bytes per weight as
+ * the row layouts, a tile's rows interleaved so that each float lane computes one row.
+ *
+ * <p>Tile layout, per block of 32 columns: the R scales (f16; int lane j holds those of rows j
+ * and N + j), then groups of columns, each two vectors of N int lanes: lane j of the first holds
+ * row j's values for the group's columns, lane j of the second row N + j's, column g * S + s of
+ * group g in bits s * B .. s * B + B - 1 (S values of B bits per int: Q8_0 4 of 8, Q4_0 8 of 4).
+ * A value is then one mask and one conversion away from a float: slot s gives v * 2^(sB),
+ * exactly, and the kernels read the inputs pre-scaled by 2^(-sB) ({@link #inputs}). Slots below
+ * the top hold the value plus a bias (128, or 8: Q4_0's stored nibble), taken off once per block
+ * as bias * (the block's input sum over those slots); the top slot, whose mask takes the sign
+ * bit, holds the value itself, as a two's complement field. The last tile is padded with zero rows.
+ *
+ * <p>Every result is a sum in one order, whatever T: per block two chains from zero (even and
+ * odd columns), their sum less the block's bias, then total = fma(that, scale, total) block by
+ * block ({@link #dot1} is that order, scalar).
+ */
+public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
+    static final long SCALES = 2L * R, VECTOR = 4L * N;
+    static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ThreadLocal<float[]> INPUTS = ThreadLocal.withInitial(() -> new float[0]);
+
+    final int blocks;
+    /** Values per int (S = 32 / B), bits per value (B), the bias of the slots below the top. */
+    private final int slots, bits, bias;
+    /** 2^(-sB) for the columns of a vector of inputs. */
+    private final float[] slotScales = new float[N];
+
+    BlockTiles(String name, MemorySegment segment, int rows, int cols, int bits, int bias) {
+        super(name, segment, rows, cols, (cols / DType.BLOCK) * blockBytes(bits));
+        Quantize.requireVectorWidth(name);
+        this.blocks = cols / DType.BLOCK;
+        this.slots = 32 / bits;
+        this.bits = bits;
+        this.bias = bias;
+        for (int i = 0; i < N; i++) slotScales[i] = Math.scalb(1f, -bits * (i % slots));
+    }
+
+    /** A tile's bytes per block: R scales and R * 32 values of {@code bits} bits. */
+    static long blockBytes(int bits) {
+        return 2L * R + 4L * R * bits;
+    }
+
+    /** Row i's values (from its row-layout blocks, {@code blockBytes} each) to their places in a tile's bytes. */
+    @FunctionalInterface
+    interface Scatter {
+        void scatter(byte[] row, byte[] tile, int i, int blocks);
+    }
+
+    /**
+     * {@code q}'s blocks in tiles (in parallel), allocated in {@code arena}, or null when one of
+     * its scales is not finite (a weight beyond f16's range), which the kernels' f16 widening
+     * does not handle. Through arrays, a method per row (see {@link F32Tiles#of}).
+     */
+    static MemorySegment repack(WeightTensor q, Arena arena, int rowBlockBytes, int bits, Scatter scatter) {
+        int rows = q.rows(), blocks = q.cols() / DType.BLOCK;
+        MemorySegment src = q.segment();
+        if (IntStream.range(0, rows).parallel().anyMatch(r -> nonFiniteScale(src, r, blocks, rowBlockBytes))) return null;
+        long tileBytes = blocks * blockBytes(bits);
+        MemorySegment dst = OffHeap.allocate(arena, tileCount(rows) * tileBytes);
+        IntStream.range(0, tileCount(rows)).parallel().forEach(k -> {
+            byte[] row = new byte[blocks * rowBlockBytes], tile = new byte[(int) tileBytes];
+            for (int i = 0; i < R && k * R + i < rows; i++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (long) (k * R + i) * row.length, row, 0, row.length);
+                scatter.scatter(row, tile, i, blocks);
+            }
+            MemorySegment.copy(tile, 0, dst, ValueLayout.JAVA_BYTE, k * tileBytes, tile.length);
+        });
+        return dst;
+    }
+
+    private static boolean nonFiniteScale(MemorySegment src, int r, int blocks, int rowBlockBytes) {
+        for (int b = 0; b < blocks; b++) {
+            if (F16Weight.nonFinite(src.get(LE, ((long) r * blocks + b) * rowBlockBytes))) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Puts value v (-bias .. bias - 1) of row i and column c (both within their tile and block)
+     * into the block of a tile's bytes at base, for S = 32 / bits slots.
+     */
+    static void put(byte[] tile, int base, int i, int c, int v, int bits, int bias) {
+        int slots = 32 / bits, s = c % slots;
+        int field = (s == slots - 1 ? v : v + bias) & ((1 << bits) - 1);
+        tile[base + (int) at(i, c, bits)] |= (byte) (field << (s * bits % 8));
+    }
+
+    /** Byte of row i's value in column c (both within their tile and block), from the block's start. */
+    private static long at(int i, int c, int bits) {
+        int slots = 32 / bits, s = c % slots;
+        return SCALES + (2L * (c / slots) + i / N) * VECTOR + 4L * (i % N) + (long) s * bits / 8;
+    }
+
+    /** The value (-bias .. bias - 1) of row i and column c in the block at base. */
+    private int value(long base, int i, int c) {
+        int s = c % slots, shift = s * bits % 8;
+        int f = (segment.get(ValueLayout.JAVA_BYTE, base + at(i, c, bits)) >>> shift) & ((1 << bits) - 1);
+        return s == slots - 1 ? (f << (32 - bits)) >> (32 - bits) : f - bias;
+    }
+
+    final long blockAt(int tile, int block) {
+        return ((long) tile * blocks + block) * blockBytes(bits);
+    }
+
+    @Override
+    public final float get(long index) {
+        int r = (int) (index / cols), c = (int) (index % cols);
+        long base = blockAt(r / R, c / DType.BLOCK);
+        int i = r % R;
+        return Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * value(base, i, c % DType.BLOCK);
+    }
+
+    @Override
+    final int inputStride() {
+        return cols + blocks;
+    }
+
+    /** Per input: its values times 2^(-sB), exact, then per block bias * (its sum outside the top slot). */
+    @Override
+    final float[] inputs(float[] x, int xStride, int T) {
+        int stride = inputStride();
+        float[] in = INPUTS.get();
+        if (in.length < T * stride) INPUTS.set(in = new float[T * stride]);
+        for (int t = 0; t < T; t++) prepare(x, t * xStride, in, t * stride);
+        return in;
+    }
+
+    /** Four partial sums by column % 4, added as (0 + 1) + (2 + 3). */
+    private void prepare(float[] x, int xOff, float[] in, int off) {
+        FloatVector scales = FloatVector.fromArray(F, slotScales, 0);
+        for (int c = 0; c < cols; c += N) FloatVector.fromArray(F, x, xOff + c).mul(scales).intoArray(in, off + c);
+        for (int b = 0; b < blocks; b++) {
+            int c0 = xOff + b * DType.BLOCK;
+            float p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+            for (int c = 0; c < DType.BLOCK; c += 4) {
+                p0 += x[c0 + c];
+                p1 += x[c0 + c + 1];
+                p2 += x[c0 + c + 2];
+                if ((c + 3) % slots != slots - 1) p3 += x[c0 + c + 3];
+            }
+            in[off + cols + b] = bias * ((p0 + p1) + (p2 + p3));
+        }
+    }
+
+    /** The scalar reference: the kernels' order of operations, one row (on the inputs as {@link #inputs} makes them). */
+    @Override
+    protected final float dot1(int row, float[] x, int xOff) {
+        float[] in = new float[inputStride()];
+        prepare(x, xOff, in, 0);
+        int i = row % R;
+        float total = 0;
+        for (int b = 0; b < blocks; b++) {
+            long base = blockAt(row / R, b);
+            float even = 0, odd = 0;
+            for (int c = 0; c < DType.BLOCK; c++) {
+                int s = c % slots, v = value(base, i, c);
+                float w = (s == slots - 1 ? v : v + bias) * Math.scalb(1f, bits * s);
+                if (c % 2 == 0) even = Math.fma(w, in[b * DType.BLOCK + c], even);
+                else odd = Math.fma(w, in[b * DType.BLOCK + c], odd);
+            }
+            total = Math.fma((even + odd) - in[cols + b], Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))), total);
+        }
+        return total;
+    }
+}
