@@ -22,6 +22,7 @@ final class Bench {
     static final String CC_HIGH = "-XX:CompileCommand=inline,specdec.engine.tensor.*::high";
     static final String CC_PACKED = "-XX:CompileCommand=inline,specdec.engine.tensor.*::packed";
     static final String CC_SLOT = "-XX:CompileCommand=inline,specdec.engine.tensor.*::slot";
+    static final String CC_PASS = "-XX:CompileCommand=inline,specdec.engine.tensor.BlockTiles::pass*";
 
     /** Fills a CPU tensor with standard normal values. */
     static void fill(Tensor t, SplittableRandom rng) {
