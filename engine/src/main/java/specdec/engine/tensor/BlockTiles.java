@@ -32,7 +32,6 @@ import java.util.stream.IntStream;
 public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     static final long SCALES = 2L * R, VECTOR = 4L * N;
     static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ThreadLocal<float[]> INPUTS = ThreadLocal.withInitial(() -> new float[0]);
 
     final int blocks;
     /** Values per int (S = 32 / B), bits per value (B), the bias of the slots below the top. */
@@ -134,8 +133,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     @Override
     final float[] inputs(float[] x, int xStride, int T) {
         int stride = inputStride();
-        float[] in = INPUTS.get();
-        if (in.length < T * stride) INPUTS.set(in = new float[T * stride]);
+        float[] in = inputBuffer(T * stride);
         for (int t = 0; t < T; t++) prepare(x, t * xStride, in, t * stride);
         return in;
     }

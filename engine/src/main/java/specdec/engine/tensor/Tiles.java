@@ -72,6 +72,15 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
         return x;
     }
 
+    private static final ThreadLocal<float[]> INPUTS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** This thread's array for {@link #inputs}, at least {@code size} long (grown, never per call). */
+    static float[] inputBuffer(int size) {
+        float[] in = INPUTS.get();
+        if (in.length < size) INPUTS.set(in = new float[size]);
+        return in;
+    }
+
     /** The stride of {@link #inputs}' array where it is not x. */
     int inputStride() {
         throw new UnsupportedOperationException();

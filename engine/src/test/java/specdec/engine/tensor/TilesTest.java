@@ -163,6 +163,18 @@ class TilesTest {
         fromHalf.matmul(x, cols, 5, a, rows, 0, rows);
         fromFloat.matmul(x, cols, 5, b, rows, 0, rows);
         assertThat(a).containsExactly(b);
+        // the 16-bit tiles sum in F32Tiles' order: the same bits, F16's inputs scaled by powers of
+        // two on the way (2^64, or less for inputs of 2^62 and more)
+        WeightTensor tiled = tiles(half);
+        for (float scale : new float[] {1f, 0x1p-40f, 0x1p70f}) {
+            float[] y = x.clone();
+            for (int i = 0; i < y.length; i++) y[i] *= scale;
+            for (int T : new int[] {1, 5}) {
+                tiled.matmul(y, cols, T, a, rows, 0, rows);
+                fromFloat.matmul(y, cols, T, b, rows, 0, rows);
+                assertThat(Arrays.copyOf(a, T * rows)).as("inputs times %s, T=%d", scale, T).containsExactly(Arrays.copyOf(b, T * rows));
+            }
+        }
         assertThatThrownBy(() -> F32Tiles.of(Quantize.of(rowMajor(DType.F32, 3, 64, 23), DType.Q8_0, Arena.ofAuto()), Arena.ofAuto()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not F32, BF16 or F16");
     }
