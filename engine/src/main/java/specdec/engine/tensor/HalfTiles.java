@@ -130,28 +130,31 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
 
     /**
      * Rows j of a column's int lanes (shift 16) or rows N + j (shift 0), as floats: BF16 by a
-     * shift or a mask; F16 by {@link Tiles#widen} without its last step, the multiplication by
-     * 2^112 (so its values are 2^-112 times the weights, exactly), which the kernels move to the
-     * inputs and results ({@link #inputs}). The kernels read the format once; C2 takes the test
-     * out of their loops (a loop per format).
+     * shift or a mask; F16 by {@link Tiles#widen}, or without its last step, the multiplication
+     * by 2^112 ({@code rebias} false: values 2^-112 times the weights, exactly), which the
+     * one-input pass moves to the input and sums ({@link #inputs}). The kernels read the format
+     * once; C2 takes the test out of their loops (a loop per format).
      */
-    static FloatVector widen(IntVector v, int shift, boolean bf16) {
+    static FloatVector widen(IntVector v, int shift, boolean bf16, boolean rebias) {
+        if (!bf16 && rebias) return widen(v, shift);
         IntVector h = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
         if (!bf16) return h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats();
         return (shift == 0 ? v.and(0xffff0000) : h).reinterpretAsFloats();
     }
 
     /**
-     * F16: the inputs times 2^64, and at [cols] of each the factor (2^48) that brings its sums
+     * F16, one input: the input times 2^64, and at [cols] the factor (2^48) that brings its sums
      * back to the weights' scale, so that F16's widening leaves out a multiplication per weight
-     * vector (on the fma pipes: one input over [3072, 768], one thread, 88–95 µs with it, 61–64
+     * vector (on the fma pipes: one input over [3072, 768], one thread, 98–101 µs with it, 67–70
      * without). Powers of two, so the sums are the bits an unscaled computation gives wherever
      * they stay above 2^-78 in the weights' scale; an input of magnitude 2^62 or more is scaled
-     * down instead (2^(125 - its exponent)). BF16 reads x as it is.
+     * down instead (2^(125 - its exponent)). More inputs, and BF16, read x as it is: the
+     * five-input pass without the multiplication was faster in cache but 5–15 % slower from
+     * memory (GPT-2 124M at f16, both cores: 11.2–11.7 against 9.5–10.5 ms a five-token forward).
      */
     @Override
     final float[] inputs(float[] x, int xStride, int T) {
-        if (bf16) return x;
+        if (bf16 || T > 1) return x;
         int stride = inputStride();
         float[] in = inputBuffer(T * stride);
         for (int t = 0; t < T; t++) scaleInput(x, t * xStride, in, t * stride);
@@ -212,8 +215,8 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         for (int c = 0; c < cols; c++) {
             IntVector v = load(t, a + c * da);
             FloatVector y = FloatVector.broadcast(F, x[c]);
-            lo = widen(v, 16, bf16).fma(y, lo);
-            hi = widen(v, 0, bf16).fma(y, hi);
+            lo = widen(v, 16, bf16, false).fma(y, lo);
+            hi = widen(v, 0, bf16, false).fma(y, hi);
         }
         lo.intoArray(out, k * R);
         hi.intoArray(out, k * R + N);
@@ -227,10 +230,10 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         for (int c = 0; c < cols; c++) {
             IntVector v = load(t, a + c * da), w = load(u, b + c * db);
             FloatVector y = FloatVector.broadcast(F, x[c]);
-            lo = widen(v, 16, bf16).fma(y, lo);
-            hi = widen(v, 0, bf16).fma(y, hi);
-            lo1 = widen(w, 16, bf16).fma(y, lo1);
-            hi1 = widen(w, 0, bf16).fma(y, hi1);
+            lo = widen(v, 16, bf16, false).fma(y, lo);
+            hi = widen(v, 0, bf16, false).fma(y, hi);
+            lo1 = widen(w, 16, bf16, false).fma(y, lo1);
+            hi1 = widen(w, 0, bf16, false).fma(y, hi1);
         }
         lo.intoArray(out, k * R);
         hi.intoArray(out, k * R + N);
@@ -248,10 +251,9 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         // a lone tile (the last of a range, or the partial last one) goes through twice
         int j = full < 2 ? k : k + 1;
         group2(in[k], first[k], step[k], in[j], first[j], step[j], x, x0, x1, x2, x3, x4, s);
-        for (int q = 0; q < 5; q++) {
-            int xi = q == 0 ? x0 : q == 1 ? x1 : q == 2 ? x2 : q == 3 ? x3 : x4;
-            rescale(s, 2 * q * N, 2 * N, x, xi);
-            rescale(s, (10 + 2 * q) * N, 2 * N, x, xi);
+        if (!bf16 && t0 == 0 && n == 1) { // T = 1 (the partial last tile): an F16 input scaled by 2^k
+            float f = x[cols] * 0x1p-112f;
+            for (int i = 0; i < 20 * N; i += N) FloatVector.fromArray(F, s, i).mul(f).intoArray(s, i);
         }
         store(s, 0, k, t0, n, out, os);
         if (full < 2) return 1;
@@ -269,7 +271,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         FloatVector c4 = FloatVector.zero(F), d4 = FloatVector.zero(F);
         for (int c = 0; c < cols; c++) {
             IntVector v = load(t, a + c * da), w = load(u, b + c * db);
-            FloatVector lo = widen(v, 16, bf16), hi = widen(v, 0, bf16), lo1 = widen(w, 16, bf16), hi1 = widen(w, 0, bf16), y;
+            FloatVector lo = widen(v, 16, bf16, true), hi = widen(v, 0, bf16, true), lo1 = widen(w, 16, bf16, true), hi1 = widen(w, 0, bf16, true), y;
             y = FloatVector.broadcast(F, x[x0 + c]);
             a0 = lo.fma(y, a0);
             b0 = hi.fma(y, b0);
