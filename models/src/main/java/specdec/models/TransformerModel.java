@@ -60,7 +60,7 @@ public abstract class TransformerModel implements LanguageModel {
 
     /**
      * A projection matrix as this model computes with it: converted when asked, and in the CPU
-     * kernels' tiles where its format has them (F32, BF16, F16, Q8_0, Q4_0); else as stored.
+     * kernels' tiles (F32, BF16, F16, Q8_0, Q4_0).
      */
     protected WeightTensor matrix(WeightTensor w) {
         if (!convertsAtLoad(w.dtype())) return w;
@@ -75,7 +75,7 @@ public abstract class TransformerModel implements LanguageModel {
             keptUnquantised++;
             return w;
         }
-        WeightTensor q = tiled(quantization) ? tiles(w) : Quantize.of(w, quantization, quantArena);
+        WeightTensor q = tiles(w);
         quantBytes += q.segment().byteSize();
         return q;
     }
@@ -87,10 +87,10 @@ public abstract class TransformerModel implements LanguageModel {
 
     /**
      * Whether the CPU kernels compute {@code format} in tiles ({@link F32Tiles}, {@link BF16Tiles},
-     * {@link F16Tiles}, {@link Q8Tiles}, {@link Q4Tiles}): all of this project's formats.
+     * {@link F16Tiles}, {@link Q8Tiles}, {@link Q4Tiles}): every format weights are held in.
      */
     private static boolean tiled(DType format) {
-        return format == DType.F32 || format == DType.BF16 || format == DType.F16 || format == DType.Q8_0 || format == DType.Q4_0;
+        return format.isWeightType() || format.isQuantized();
     }
 
     /** Whether {@link #matrix} makes a copy of a matrix stored as {@code stored}: to convert it, or to lay it out in tiles. */
