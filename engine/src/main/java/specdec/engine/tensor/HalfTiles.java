@@ -155,9 +155,8 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
     @Override
     final float[] inputs(float[] x, int xStride, int T) {
         if (bf16 || T > 1) return x;
-        int stride = inputStride();
-        float[] in = inputBuffer(T * stride);
-        for (int t = 0; t < T; t++) scaleInput(x, t * xStride, in, t * stride);
+        float[] in = inputBuffer(inputStride());
+        scaleInput(x, 0, in, 0);
         return in;
     }
 
