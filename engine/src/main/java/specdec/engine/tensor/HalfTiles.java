@@ -29,13 +29,21 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
 
     /** The format: BF16, else F16. */
     private final boolean bf16;
+    /**
+     * F16: the tiles hold the weights times 2^scale ({@link F16Tiles#scale}), so that their
+     * widening makes no subnormal float; F16's rebiasing factor 2^(112 - scale) undoes it.
+     */
+    final int scale;
+    private final float magic;
     /** Per tile: the slice it lies in (its pair's, or its own), its column 0 there, and its column stride. */
     final MemorySegment[] in;
     final long[] first, step;
 
-    HalfTiles(String name, MemorySegment segment, int rows, int cols, boolean bf16) {
+    HalfTiles(String name, MemorySegment segment, int rows, int cols, boolean bf16, int scale) {
         super(name, segment, rows, cols, cols * COLUMN);
         this.bf16 = bf16;
+        this.scale = scale;
+        this.magic = Math.scalb(1f, 112 - scale);
         int count = tiles.length, paired = paired(count);
         long tileBytes = cols * COLUMN;
         in = new MemorySegment[count];
@@ -51,15 +59,17 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
 
     /**
      * {@code w}'s values in tiles, allocated in {@code arena}; tiles in parallel, tiles 2p and
-     * 2p + 1 interleaved column by column, all but a lone last one.
+     * 2p + 1 interleaved column by column, all but a lone last one. F16 values are multiplied
+     * by 2^scale on the way (exact: the caller keeps them within f16's range).
      */
-    static MemorySegment repack(WeightTensor w, Arena arena) {
+    static MemorySegment repack(WeightTensor w, Arena arena, int scale) {
         int rows = w.rows(), cols = w.cols();
         MemorySegment src = w.segment(), dst = OffHeap.allocate(arena, tileCount(rows) * cols * COLUMN);
         IntStream.range(0, tileCount(rows)).parallel().forEach(k -> {
             short[] row = new short[cols], tile = new short[R * cols];
             for (int i = 0; i < R && k * R + i < rows; i++) {
                 MemorySegment.copy(src, LE, (long) (k * R + i) * cols * 2, row, 0, cols);
+                if (scale != 0) scale(row, scale);
                 scatter(row, tile, (int) (halfAt(i) / 2), cols);
             }
             long tileBytes = cols * COLUMN;
@@ -76,6 +86,11 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
     /** Value c of a row to tile[c * R + at] (arrays and a method of its own: see {@link F32Tiles}). */
     private static void scatter(short[] row, short[] tile, int at, int cols) {
         for (int c = 0; c < cols; c++) tile[c * R + at] = row[c];
+    }
+
+    private static void scale(short[] row, int scale) {
+        float up = Math.scalb(1f, scale);
+        for (int c = 0; c < row.length; c++) row[c] = Halfs.floatToF16(Halfs.f16ToFloat(row[c]) * up);
     }
 
     /** How many of {@code tiles} tiles lie in interleaved pairs: all but a lone last one. */
@@ -130,24 +145,27 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
 
     /**
      * Rows j of a column's int lanes (shift 16) or rows N + j (shift 0), as floats: BF16 by a
-     * shift or a mask; F16 by {@link Tiles#widen}, or without its last step, the multiplication
-     * by 2^112 ({@code rebias} false: values 2^-112 times the weights, exactly), which the
-     * one-input pass moves to the input and sums ({@link #inputs}). The kernels read the format
-     * once; C2 takes the test out of their loops (a loop per format).
+     * shift or a mask; F16 as {@link Tiles#widen} does, rebiased by {@code magic} (2^(112 -
+     * scale): the weights, exactly), or without that last step ({@code rebias} false: values
+     * 2^(scale - 112) times the weights, exactly), whose factor the one-input pass moves to the
+     * input and sums ({@link #inputs}). The kernels read the format once; C2 takes the test out
+     * of their loops (a loop per format).
      */
-    static FloatVector widen(IntVector v, int shift, boolean bf16, boolean rebias) {
-        if (!bf16 && rebias) return widen(v, shift);
+    static FloatVector widen(IntVector v, int shift, boolean bf16, boolean rebias, float magic) {
         IntVector h = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
-        if (!bf16) return h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats();
+        if (!bf16) {
+            FloatVector f = h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats();
+            return rebias ? f.mul(magic) : f;
+        }
         return (shift == 0 ? v.and(0xffff0000) : h).reinterpretAsFloats();
     }
 
     /**
-     * F16, one input: the input times 2^64, and at [cols] the factor (2^48) that brings its sums
-     * back to the weights' scale, so that F16's widening leaves out a multiplication per weight
-     * vector (on the fma pipes: one input over [3072, 768], one thread, 98–101 µs with it, 67–70
-     * without). Powers of two, so the sums are the bits an unscaled computation gives wherever
-     * they stay above 2^-78 in the weights' scale; an input of magnitude 2^62 or more is scaled
+     * F16, one input: the input times 2^64, and at [cols] the factor (2^(48 - scale)) that
+     * brings its sums back to the weights' scale, so that F16's widening leaves out a
+     * multiplication per weight vector (on the fma pipes: one input over [3072, 768], one thread,
+     * 98–101 µs with it, 67–70 without). Powers of two, so the sums are the bits an unscaled
+     * computation gives wherever they stay above 2^(-78 - scale) in the weights' scale; an input of magnitude 2^62 or more is scaled
      * down instead (2^(125 - its exponent)). More inputs, and BF16, read x as it is: the
      * five-input pass without the multiplication was faster in cache but 5–15 % slower from
      * memory (GPT-2 124M at f16, both cores: 11.2–11.7 against 9.5–10.5 ms a five-token forward).
@@ -175,7 +193,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         float up = Math.scalb(1f, k);
         for (c = 0; c + N <= cols; c += N) FloatVector.fromArray(F, x, xOff + c).mul(up).intoArray(in, off + c);
         for (; c < cols; c++) in[off + c] = x[xOff + c] * up;
-        in[off + cols] = Math.scalb(1f, 112 - k);
+        in[off + cols] = Math.scalb(1f, 112 - scale - k);
     }
 
     /** F16: out[from .. from + count) (count a multiple of N) times input xi's factor ({@link #inputs}). */
@@ -214,8 +232,8 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         for (int c = 0; c < cols; c++) {
             IntVector v = load(t, a + c * da);
             FloatVector y = FloatVector.broadcast(F, x[c]);
-            lo = widen(v, 16, bf16, false).fma(y, lo);
-            hi = widen(v, 0, bf16, false).fma(y, hi);
+            lo = widen(v, 16, bf16, false, 0).fma(y, lo);
+            hi = widen(v, 0, bf16, false, 0).fma(y, hi);
         }
         lo.intoArray(out, k * R);
         hi.intoArray(out, k * R + N);
@@ -229,10 +247,10 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         for (int c = 0; c < cols; c++) {
             IntVector v = load(t, a + c * da), w = load(u, b + c * db);
             FloatVector y = FloatVector.broadcast(F, x[c]);
-            lo = widen(v, 16, bf16, false).fma(y, lo);
-            hi = widen(v, 0, bf16, false).fma(y, hi);
-            lo1 = widen(w, 16, bf16, false).fma(y, lo1);
-            hi1 = widen(w, 0, bf16, false).fma(y, hi1);
+            lo = widen(v, 16, bf16, false, 0).fma(y, lo);
+            hi = widen(v, 0, bf16, false, 0).fma(y, hi);
+            lo1 = widen(w, 16, bf16, false, 0).fma(y, lo1);
+            hi1 = widen(w, 0, bf16, false, 0).fma(y, hi1);
         }
         lo.intoArray(out, k * R);
         hi.intoArray(out, k * R + N);
@@ -251,7 +269,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         int j = full < 2 ? k : k + 1;
         group2(in[k], first[k], step[k], in[j], first[j], step[j], x, x0, x1, x2, x3, x4, s);
         if (!bf16 && t0 == 0 && n == 1) { // T = 1 (the partial last tile): an F16 input scaled by 2^k
-            float f = x[cols] * 0x1p-112f;
+            float f = Math.scalb(x[cols], scale - 112);
             for (int i = 0; i < 20 * N; i += N) FloatVector.fromArray(F, s, i).mul(f).intoArray(s, i);
         }
         store(s, 0, k, t0, n, out, os);
@@ -262,6 +280,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
 
     private void group2(MemorySegment t, long a, long da, MemorySegment u, long b, long db, float[] x, int x0, int x1, int x2, int x3, int x4, float[] s) {
         boolean bf16 = this.bf16;
+        float magic = this.magic;
         FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F), b2 = FloatVector.zero(F), a3 = FloatVector.zero(F), b3 = FloatVector.zero(F);
         FloatVector a4 = FloatVector.zero(F), b4 = FloatVector.zero(F);
@@ -270,7 +289,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         FloatVector c4 = FloatVector.zero(F), d4 = FloatVector.zero(F);
         for (int c = 0; c < cols; c++) {
             IntVector v = load(t, a + c * da), w = load(u, b + c * db);
-            FloatVector lo = widen(v, 16, bf16, true), hi = widen(v, 0, bf16, true), lo1 = widen(w, 16, bf16, true), hi1 = widen(w, 0, bf16, true), y;
+            FloatVector lo = widen(v, 16, bf16, true, magic), hi = widen(v, 0, bf16, true, magic), lo1 = widen(w, 16, bf16, true, magic), hi1 = widen(w, 0, bf16, true, magic), y;
             y = FloatVector.broadcast(F, x[x0 + c]);
             a0 = lo.fma(y, a0);
             b0 = hi.fma(y, b0);

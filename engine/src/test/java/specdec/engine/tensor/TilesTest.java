@@ -3,6 +3,7 @@ package specdec.engine.tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import specdec.engine.TestWeights;
@@ -237,12 +238,20 @@ class TilesTest {
         }
     }
 
-    @Test
-    void f16TilesWidenEveryFiniteHalfExactly() {
-        int rows = 2 * R, cols = 2 * 31744 / rows; // every finite half, both signs (-0 sums to +0)
+    /**
+     * Every half below a bound, both signs (-0 sums to +0): every finite one (the tiles then hold
+     * them as they are), those below 64 (times 2^10: the subnormals become normal halves, the
+     * largest 65504) and those below 1024 (times 2^6).
+     */
+    @ParameterizedTest(name = "halves below {0}: scale {1}")
+    @CsvSource({"31744, 0", "21504, 10", "25600, 6"})
+    void f16TilesWidenEveryHalfExactly(int bound, int scale) {
+        int rows = 2 * R, cols = 2 * bound / rows;
         float[] values = new float[rows * cols];
-        for (int i = 0; i < values.length; i++) values[i] = Halfs.f16ToFloat((short) (i < 31744 ? i : 0x8000 + i - 31744));
+        for (int i = 0; i < values.length; i++) values[i] = Halfs.f16ToFloat((short) (i < bound ? i : 0x8000 + i - bound));
         WeightTensor w = tiles(TestWeights.of(DType.F16, rows, cols, values));
+        assertThat(((F16Tiles) w).scale).isEqualTo(scale);
+        for (int i = 0; i < values.length; i++) assertThat(w.get(i)).as("element %d", i).isEqualTo(values[i]);
         float[] x = new float[3 * cols], out = new float[3 * rows];
         for (int c = 0; c < cols; c++) {
             Arrays.fill(x, 0f);
