@@ -63,29 +63,32 @@ public class MatmulBench {
         String[] s = shape.split("x");
         int rows = Integer.parseInt(s[0]), cols = Integer.parseInt(s[1]);
         DType d = DType.valueOf(dtype);
-        DType stored = d.isQuantized() ? DType.F32 : d;
         // a shared arena, as the model's weights and caches use: segments of an automatic arena
         // measured 10-100x slower in this kernel (their liveness checks stay in the loop)
         arena = Arena.ofShared();
-        MemorySegment seg = arena.allocate((long) rows * cols * stored.bytes(), 64);
         SplittableRandom rng = new SplittableRandom(1);
-        for (long i = 0; i < (long) rows * cols; i++) Encoders.put(seg, stored, i, (float) rng.nextGaussian() * std);
-        w = WeightTensor.of("w", stored, seg, rows, cols);
-        if (d.isQuantized()) w = Quantize.of(w, d, arena);
-        // as the CPU models compute with them
-        if (tiles) {
-            w = switch (d) {
-                case F32 -> F32Tiles.of(w, arena);
-                case BF16 -> BF16Tiles.of(w, arena);
-                case F16 -> F16Tiles.of(w, arena);
-                case Q8_0 -> Q8Tiles.of(w, arena);
-                case Q4_0 -> Q4Tiles.of(w, arena);
-                default -> w;
-            };
-        }
+        w = matrix(d, rows, cols, std, tiles, rng, arena);
         x = new float[8 * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
         out = new float[8 * rows];
+    }
+
+    /** A random matrix of standard deviation {@code std} in format d, in its tiles where {@code tiles}, as the CPU models compute with them. */
+    static WeightTensor matrix(DType d, int rows, int cols, float std, boolean tiles, SplittableRandom rng, Arena arena) {
+        DType stored = d.isQuantized() ? DType.F32 : d;
+        MemorySegment seg = arena.allocate((long) rows * cols * stored.bytes(), 64);
+        for (long i = 0; i < (long) rows * cols; i++) Encoders.put(seg, stored, i, (float) rng.nextGaussian() * std);
+        WeightTensor w = WeightTensor.of("w", stored, seg, rows, cols);
+        if (d.isQuantized()) w = Quantize.of(w, d, arena);
+        if (!tiles) return w;
+        return switch (d) {
+            case F32 -> F32Tiles.of(w, arena);
+            case BF16 -> BF16Tiles.of(w, arena);
+            case F16 -> F16Tiles.of(w, arena);
+            case Q8_0 -> Q8Tiles.of(w, arena);
+            case Q4_0 -> Q4Tiles.of(w, arena);
+            default -> w;
+        };
     }
 
     @TearDown

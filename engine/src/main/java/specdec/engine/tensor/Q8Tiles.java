@@ -46,8 +46,7 @@ public final class Q8Tiles extends BlockTiles {
 
     @Override
     int single(int k, int full, float[] x, float[] out) {
-        pass1(tiles[k], blocks, cols, x, out, k * R, 8);
-        return 1;
+        return pass1(tiles, k, full, blocks, cols, x, out, 8);
     }
 
     @Override
