@@ -124,7 +124,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         return Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * value(base, i, c % DType.BLOCK);
     }
 
-    /** Pairs of tiles, so that the threads' ranges get their one-input passes over two tiles at once. */
+    /** Pairs of tiles, so that the threads' ranges get Q8_0's one-input passes over two tiles at once. */
     @Override
     public final int rowGroup() {
         return 2 * R;
@@ -192,11 +192,44 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     }
 
     /**
+     * One input over tile t, its sums to out[at ..], for values of {@code bits} bits: Q4_0's
+     * one-input pass. The kernels here are called with a format's constant and always inlined
+     * there (a CompileCommand, as for the vector helpers: {@code BlockTiles::pass*}), so C2
+     * compiles a copy per format with its masks and loop counts folded. Four chains: low and high
+     * rows, even and odd columns. Over two tiles ({@link #pass1Two}, Q8_0's) Q4_0 read GPT-2
+     * 124M's matrices more slowly (one thread, from memory: 9.2 against 7.3–8.0 ms).
+     */
+    static void pass1(MemorySegment t, int blocks, int cols, float[] x, float[] out, int at, int bits) {
+        int slots = 32 / bits;
+        long block = blockBytes(bits);
+        FloatVector aL = FloatVector.zero(F), aH = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long base = b * block;
+            FloatVector le = FloatVector.zero(F), lo = FloatVector.zero(F), he = FloatVector.zero(F), ho = FloatVector.zero(F);
+            for (int q = 0; q < DType.BLOCK / slots; q++) {
+                IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);
+                int c = b * DType.BLOCK + slots * q;
+                for (int s = 0; s < slots; s += 2) {
+                    FloatVector y = FloatVector.broadcast(F, x[c + s]), z = FloatVector.broadcast(F, x[c + s + 1]);
+                    le = slot(l, s, bits).fma(y, le);
+                    he = slot(h, s, bits).fma(y, he);
+                    lo = slot(l, s + 1, bits).fma(z, lo);
+                    ho = slot(h, s + 1, bits).fma(z, ho);
+                }
+            }
+            IntVector scales = load(t, base);
+            FloatVector bias = FloatVector.broadcast(F, x[cols + b]);
+            aL = le.add(lo).sub(bias).fma(widen(scales, 16), aL);
+            aH = he.add(ho).sub(bias).fma(widen(scales, 0), aH);
+        }
+        aL.intoArray(out, at);
+        aH.intoArray(out, at + N);
+    }
+
+    /**
      * One input over tile k and the next of the {@code full} full tiles from k on (a lone one
      * alone), their sums to out[k * R ..], for values of {@code bits} bits; returns how many tiles
-     * it took. Q8Tiles and Q4Tiles call it with their constant and it is always inlined there (a
-     * CompileCommand, as for the vector helpers: {@code BlockTiles::pass*}), so C2 compiles a
-     * copy per format with its masks and loop counts folded. Per block, four chains per tile
+     * it took: Q8_0's one-input pass, inlined as {@link #pass1}. Per block, four chains per tile
      * (low and high rows, even and odd columns), then the tile's totals in out.
      *
      * <p>Two tiles block by block: two streams from memory, where a tile at a time was one (one
@@ -205,7 +238,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      * C2's node count (NodeCountInliningCutoff: its last calls were left out, and it ran at half
      * speed); this loop over the tiles, a block's totals through out, did not.
      */
-    static int pass1(MemorySegment[] tiles, int k, int full, int blocks, int cols, float[] x, float[] out, int bits) {
+    static int pass1Two(MemorySegment[] tiles, int k, int full, int blocks, int cols, float[] x, float[] out, int bits) {
         int slots = 32 / bits, count = Math.min(full, 2);
         long block = blockBytes(bits);
         for (int i = k * R; i < (k + count) * R; i += N) FloatVector.zero(F).intoArray(out, i);

@@ -46,7 +46,7 @@ public final class Q8Tiles extends BlockTiles {
 
     @Override
     int single(int k, int full, float[] x, float[] out) {
-        return pass1(tiles, k, full, blocks, cols, x, out, 8);
+        return pass1Two(tiles, k, full, blocks, cols, x, out, 8);
     }
 
     @Override
