@@ -38,9 +38,20 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     private final int slots, bits, bias;
     /** 2^(-sB) for the columns of a vector of inputs. */
     private final float[] slotScales = new float[N];
+    /**
+     * The tiles hold the block scales times 2^scaleExponent ({@link #scaleExponent(WeightTensor,
+     * int)}), so that their widening makes no subnormal float; {@link #magic}, 2^(112 -
+     * scaleExponent), rebiases them to the scales themselves, and {@link #unscale} reads one.
+     */
+    final int scaleExponent;
+    final float magic;
+    private final float unscale;
 
-    BlockTiles(String name, MemorySegment segment, int rows, int cols, int bits, int bias) {
+    BlockTiles(String name, MemorySegment segment, int rows, int cols, int bits, int bias, int scaleExponent) {
         super(name, segment, rows, cols, (cols / DType.BLOCK) * blockBytes(bits));
+        this.scaleExponent = scaleExponent;
+        this.magic = Math.scalb(1f, 112 - scaleExponent);
+        this.unscale = Math.scalb(1f, -scaleExponent);
         Quantize.requireVectorWidth(name);
         this.blocks = cols / DType.BLOCK;
         this.slots = 32 / bits;
@@ -65,7 +76,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      * its scales is not finite (a weight beyond f16's range), which the kernels' f16 widening
      * does not handle. Through arrays, a method per row (see {@link F32Tiles#of}).
      */
-    static MemorySegment repack(WeightTensor q, Arena arena, int rowBlockBytes, int bits, Scatter scatter) {
+    static MemorySegment repack(WeightTensor q, Arena arena, int rowBlockBytes, int bits, int scaleExponent, Scatter scatter) {
         int rows = q.rows(), blocks = q.cols() / DType.BLOCK;
         MemorySegment src = q.segment();
         if (IntStream.range(0, rows).parallel().anyMatch(r -> nonFiniteScale(src, r, blocks, rowBlockBytes))) return null;
@@ -77,9 +88,44 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (long) (k * R + i) * row.length, row, 0, row.length);
                 scatter.scatter(row, tile, i, blocks);
             }
+            if (scaleExponent != 0) scaleScales(tile, blocks, blockBytes(bits), scaleExponent);
             MemorySegment.copy(tile, 0, dst, ValueLayout.JAVA_BYTE, k * tileBytes, tile.length);
         });
         return dst;
+    }
+
+    /**
+     * The largest power of two, up to 2^10, that keeps {@code q}'s largest block scale within
+     * f16: why, as in {@link F16Tiles}: a block scale below 2^-14 (a Q8_0 block whose largest
+     * weight is below 0.0078, as in GPT-2's residual projections, initialised at standard
+     * deviation 0.004) widened to a subnormal float, which Intel cores multiply on a slow path
+     * (one [3072, 768] Q8_0 matrix of those, one thread: 295 µs against 121 at 0.02).
+     */
+    static int scaleExponent(WeightTensor q, int rowBlockBytes) {
+        int blocks = q.cols() / DType.BLOCK;
+        MemorySegment src = q.segment();
+        int max = IntStream.range(0, q.rows()).parallel().map(r -> {
+            int m = 0;
+            for (int b = 0; b < blocks; b++) m = Math.max(m, src.get(LE, ((long) r * blocks + b) * rowBlockBytes) & 0x7fff);
+            return m;
+        }).max().orElse(0);
+        float largest = Halfs.f16ToFloat((short) max);
+        int e = F16Tiles.SUBNORMAL_SCALE;
+        while (e > 0 && largest * Math.scalb(1f, e) > 65504f) e--;
+        return e;
+    }
+
+    /** A tile's block scales times 2^e (exact: {@link #scaleExponent(WeightTensor, int)} keeps them within f16). */
+    private static void scaleScales(byte[] tile, int blocks, long blockBytes, int e) {
+        float up = Math.scalb(1f, e);
+        for (int b = 0; b < blocks; b++) {
+            for (int i = 0; i < R; i++) {
+                int at = (int) (b * blockBytes + halfAt(i));
+                short h = Halfs.floatToF16(Halfs.f16ToFloat((short) ((tile[at] & 0xff) | tile[at + 1] << 8)) * up);
+                tile[at] = (byte) h;
+                tile[at + 1] = (byte) (h >> 8);
+            }
+        }
     }
 
     private static boolean nonFiniteScale(MemorySegment src, int r, int blocks, int rowBlockBytes) {
@@ -121,7 +167,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         int r = (int) (index / cols), c = (int) (index % cols);
         long base = blockAt(r / R, c / DType.BLOCK);
         int i = r % R;
-        return Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * value(base, i, c % DType.BLOCK);
+        return Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * unscale * value(base, i, c % DType.BLOCK);
     }
 
     /** Pairs of tiles, so that the threads' ranges get Q8_0's one-input passes over two tiles at once. */
@@ -177,7 +223,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
                 if (c % 2 == 0) even = Math.fma(w, in[b * DType.BLOCK + c], even);
                 else odd = Math.fma(w, in[b * DType.BLOCK + c], odd);
             }
-            total = Math.fma((even + odd) - in[cols + b], Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))), total);
+            total = Math.fma((even + odd) - in[cols + b], Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * unscale, total);
         }
         return total;
     }
@@ -199,7 +245,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      * rows, even and odd columns. Over two tiles ({@link #pass1Two}, Q8_0's) Q4_0 read GPT-2
      * 124M's matrices more slowly (one thread, from memory: 9.2 against 7.3–8.0 ms).
      */
-    static void pass1(MemorySegment t, int blocks, int cols, float[] x, float[] out, int at, int bits) {
+    static void pass1(MemorySegment t, int blocks, int cols, float[] x, float[] out, int at, int bits, float magic) {
         int slots = 32 / bits;
         long block = blockBytes(bits);
         FloatVector aL = FloatVector.zero(F), aH = FloatVector.zero(F);
@@ -219,8 +265,8 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
             }
             IntVector scales = load(t, base);
             FloatVector bias = FloatVector.broadcast(F, x[cols + b]);
-            aL = le.add(lo).sub(bias).fma(widen(scales, 16), aL);
-            aH = he.add(ho).sub(bias).fma(widen(scales, 0), aH);
+            aL = le.add(lo).sub(bias).fma(widen(scales, 16, magic), aL);
+            aH = he.add(ho).sub(bias).fma(widen(scales, 0, magic), aH);
         }
         aL.intoArray(out, at);
         aH.intoArray(out, at + N);
@@ -238,7 +284,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      * C2's node count (NodeCountInliningCutoff: its last calls were left out, and it ran at half
      * speed); this loop over the tiles, a block's totals through out, did not.
      */
-    static int pass1Two(MemorySegment[] tiles, int k, int full, int blocks, int cols, float[] x, float[] out, int bits) {
+    static int pass1Two(MemorySegment[] tiles, int k, int full, int blocks, int cols, float[] x, float[] out, int bits, float magic) {
         int slots = 32 / bits, count = Math.min(full, 2);
         long block = blockBytes(bits);
         for (int i = k * R; i < (k + count) * R; i += N) FloatVector.zero(F).intoArray(out, i);
@@ -261,8 +307,8 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
                     }
                 }
                 IntVector scales = load(t, base);
-                le.add(lo).sub(bias).fma(widen(scales, 16), FloatVector.fromArray(F, out, at)).intoArray(out, at);
-                he.add(ho).sub(bias).fma(widen(scales, 0), FloatVector.fromArray(F, out, at + N)).intoArray(out, at + N);
+                le.add(lo).sub(bias).fma(widen(scales, 16, magic), FloatVector.fromArray(F, out, at)).intoArray(out, at);
+                he.add(ho).sub(bias).fma(widen(scales, 0, magic), FloatVector.fromArray(F, out, at + N)).intoArray(out, at + N);
             }
         }
         return count;
@@ -275,7 +321,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      * µs against 209 for a [3072, 768] Q4_0 matrix): twenty chains at once spilled, and low rows
      * then high rows broadcast each input twice.
      */
-    static float[] pass3(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int bits) {
+    static float[] pass3(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int bits, float magic) {
         int slots = 32 / bits;
         long block = blockBytes(bits);
         float[] tot = scratch();
@@ -311,7 +357,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
                 }
             }
             IntVector scales = load(t, base);
-            FloatVector sL = widen(scales, 16), sH = widen(scales, 0);
+            FloatVector sL = widen(scales, 16, magic), sH = widen(scales, 0, magic);
             FloatVector b0 = FloatVector.broadcast(F, x[x0 + cols + b]), b1 = FloatVector.broadcast(F, x[x1 + cols + b]), b2 = FloatVector.broadcast(F, x[x2 + cols + b]);
             le0.add(lo0).sub(b0).fma(sL, FloatVector.fromArray(F, tot, 0)).intoArray(tot, 0);
             he0.add(ho0).sub(b0).fma(sH, FloatVector.fromArray(F, tot, N)).intoArray(tot, N);

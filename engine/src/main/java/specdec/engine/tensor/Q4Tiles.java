@@ -11,16 +11,17 @@ import java.lang.foreign.MemorySegment;
 public final class Q4Tiles extends BlockTiles {
     private static final long BLOCK = blockBytes(4);
 
-    private Q4Tiles(String name, MemorySegment segment, int rows, int cols) {
-        super(name, segment, rows, cols, 4, 8);
+    private Q4Tiles(String name, MemorySegment segment, int rows, int cols, int scaleExponent) {
+        super(name, segment, rows, cols, 4, 8, scaleExponent);
     }
 
     /** {@code q}'s blocks in tiles, allocated in {@code arena}; {@code q} itself when one of its scales is not finite. */
     public static WeightTensor of(WeightTensor q, Arena arena) {
         if (q.dtype() != DType.Q4_0) throw new IllegalArgumentException(q.name() + " is " + q.dtype() + ", not Q4_0");
         if (q instanceof Q4Tiles) return q;
-        MemorySegment tiles = repack(q, arena, 18, 4, Q4Tiles::scatter);
-        return tiles == null ? q : new Q4Tiles(q.name(), tiles, q.rows(), q.cols());
+        int e = scaleExponent(q, 18);
+        MemorySegment tiles = repack(q, arena, 18, 4, e, Q4Tiles::scatter);
+        return tiles == null ? q : new Q4Tiles(q.name(), tiles, q.rows(), q.cols(), e);
     }
 
     /** Row i's blocks (scale, then 16 bytes: weight j in the low nibble of byte j, weight 16 + j in the high one) to a tile. */
@@ -44,19 +45,19 @@ public final class Q4Tiles extends BlockTiles {
 
     @Override
     Tiles view(String name, MemorySegment segment, int rows) {
-        return new Q4Tiles(name, segment, rows, cols);
+        return new Q4Tiles(name, segment, rows, cols, scaleExponent);
     }
 
     @Override
     int single(int k, int full, float[] x, float[] out) {
-        pass1(tiles[k], blocks, cols, x, out, k * R, 4);
+        pass1(tiles[k], blocks, cols, x, out, k * R, 4, magic);
         return 1;
     }
 
     @Override
     int group(int k, int full, float[] x, int xs, int t0, int n, float[] out, int os) {
         int last = t0 + n - 1;
-        store(pass3(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs, 4), k, t0, n, out, os);
+        store(pass3(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs, 4, magic), k, t0, n, out, os);
         return 1;
     }
 }

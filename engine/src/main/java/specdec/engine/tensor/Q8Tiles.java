@@ -11,16 +11,17 @@ import java.lang.foreign.MemorySegment;
 public final class Q8Tiles extends BlockTiles {
     private static final long BLOCK = blockBytes(8);
 
-    private Q8Tiles(String name, MemorySegment segment, int rows, int cols) {
-        super(name, segment, rows, cols, 8, 128);
+    private Q8Tiles(String name, MemorySegment segment, int rows, int cols, int scaleExponent) {
+        super(name, segment, rows, cols, 8, 128, scaleExponent);
     }
 
     /** {@code q}'s blocks in tiles, allocated in {@code arena}; {@code q} itself when one of its scales is not finite. */
     public static WeightTensor of(WeightTensor q, Arena arena) {
         if (q.dtype() != DType.Q8_0) throw new IllegalArgumentException(q.name() + " is " + q.dtype() + ", not Q8_0");
         if (q instanceof Q8Tiles) return q;
-        MemorySegment tiles = repack(q, arena, 34, 8, Q8Tiles::scatter);
-        return tiles == null ? q : new Q8Tiles(q.name(), tiles, q.rows(), q.cols());
+        int e = scaleExponent(q, 34);
+        MemorySegment tiles = repack(q, arena, 34, 8, e, Q8Tiles::scatter);
+        return tiles == null ? q : new Q8Tiles(q.name(), tiles, q.rows(), q.cols(), e);
     }
 
     /** Row i's blocks (scale, then 32 signed bytes) to a tile. */
@@ -41,18 +42,18 @@ public final class Q8Tiles extends BlockTiles {
 
     @Override
     Tiles view(String name, MemorySegment segment, int rows) {
-        return new Q8Tiles(name, segment, rows, cols);
+        return new Q8Tiles(name, segment, rows, cols, scaleExponent);
     }
 
     @Override
     int single(int k, int full, float[] x, float[] out) {
-        return pass1Two(tiles, k, full, blocks, cols, x, out, 8);
+        return pass1Two(tiles, k, full, blocks, cols, x, out, 8, magic);
     }
 
     @Override
     int group(int k, int full, float[] x, int xs, int t0, int n, float[] out, int os) {
         int last = t0 + n - 1;
-        store(pass3(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs, 8), k, t0, n, out, os);
+        store(pass3(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs, 8, magic), k, t0, n, out, os);
         return 1;
     }
 }

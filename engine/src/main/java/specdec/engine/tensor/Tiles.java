@@ -51,8 +51,13 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
      * the tiles are finite).
      */
     static FloatVector widen(IntVector v, int shift) {
+        return widen(v, shift, MAGIC);
+    }
+
+    /** {@link #widen(IntVector, int)} rebiased by {@code magic} instead: halves held times 2^(112 - log2 magic). */
+    static FloatVector widen(IntVector v, int shift, float magic) {
         IntVector h = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
-        return h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats().mul(MAGIC);
+        return h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats().mul(magic);
     }
 
     /** The same format's tiles over {@code segment}, a run of this weight's tiles. */

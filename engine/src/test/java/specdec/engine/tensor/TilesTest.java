@@ -195,18 +195,19 @@ class TilesTest {
     /**
      * Q8_0's and Q4_0's values are read in four or eight slots, the top one without a bias:
      * one-hot inputs read each weight alone, values from the whole range in every slot (every one
-     * for Q4_0), d * q exactly.
+     * for Q4_0), d * q exactly; with scales about 1 and subnormal (the tiles hold them times
+     * 2^10) and about 8192 (times 2^2, which keeps them within f16).
      */
-    @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0"})
-    void blockTilesReadEveryValueInEverySlotExactly(DType kind) {
+    @ParameterizedTest(name = "{0} scales from {1}: exponent {2}")
+    @CsvSource({"Q8_0, 15360, 10", "Q4_0, 15360, 10", "Q8_0, 1, 10", "Q4_0, 1, 10", "Q8_0, 28672, 2", "Q4_0, 28672, 2"})
+    void blockTilesReadEveryValueInEverySlotExactly(DType kind, int firstScale, int exponent) {
         int rows = R + 7, cols = 64, blockBytes = (int) kind.rowBytes(32);
         MemorySegment blocks = Arena.ofAuto().allocate(kind.rowBytes(cols) * rows);
         float[] expected = new float[rows * cols];
         for (int r = 0; r < rows; r++) {
             for (int b = 0; b < cols / 32; b++) {
                 long at = (r * cols / 32 + b) * (long) blockBytes;
-                short d = (short) (0x3c00 + r * 5 + b); // 1 and a little more, a different scale per block
+                short d = (short) (firstScale + r * 5 + b); // a different scale per block
                 blocks.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at, d);
                 for (int j = 0; j < 32; j++) {
                     int q;
@@ -225,6 +226,8 @@ class TilesTest {
             }
         }
         WeightTensor w = tiles(WeightTensor.of("w", kind, blocks, rows, cols));
+        assertThat(((BlockTiles) w).scaleExponent).isEqualTo(exponent);
+        for (int i = 0; i < expected.length; i++) assertThat(w.get(i)).as("element %d", i).isEqualTo(expected[i]);
         float[] x = new float[4 * cols], out = new float[4 * rows];
         for (int c = 0; c < cols; c++) {
             Arrays.fill(x, 0f);
