@@ -109,10 +109,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
             for (int b = 0; b < blocks; b++) m = Math.max(m, src.get(LE, ((long) r * blocks + b) * rowBlockBytes) & 0x7fff);
             return m;
         }).max().orElse(0);
-        float largest = Halfs.f16ToFloat((short) max);
-        int e = F16Tiles.SUBNORMAL_SCALE;
-        while (e > 0 && largest * Math.scalb(1f, e) > 65504f) e--;
-        return e;
+        return Halfs.normalisingExponent(max);
     }
 
     /** A tile's block scales times 2^e (exact: {@link #scaleExponent(WeightTensor, int)} keeps them within f16). */

@@ -21,8 +21,6 @@ import java.util.stream.IntStream;
  */
 public final class F16Tiles extends HalfTiles {
     private static final VectorSpecies<Short> SCAN = ShortVector.SPECIES_PREFERRED;
-    /** 2^-14 / 2^-24: the smallest f16 subnormal times this is the smallest normal one. */
-    static final int SUBNORMAL_SCALE = 10;
 
     private final float unscale;
 
@@ -45,10 +43,7 @@ public final class F16Tiles extends HalfTiles {
         MemorySegment src = w.segment();
         // the bits of a finite half without its sign order as its magnitude does
         int max = IntStream.range(0, w.rows()).parallel().map(r -> maxMagnitudeBits(src, (long) r * cols * 2, cols)).max().orElse(0);
-        float largest = Halfs.f16ToFloat((short) max);
-        int scale = SUBNORMAL_SCALE;
-        while (scale > 0 && largest * Math.scalb(1f, scale) > 65504f) scale--;
-        return scale;
+        return Halfs.normalisingExponent(max);
     }
 
     private static int maxMagnitudeBits(MemorySegment src, long offset, int n) {

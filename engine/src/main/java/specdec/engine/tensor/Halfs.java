@@ -23,4 +23,16 @@ public final class Halfs {
     public static short floatToF16(float f) {
         return Float.floatToFloat16(f);
     }
+
+    /**
+     * The largest e, up to 10, for which halves up to {@code largest} (the bits of a finite half,
+     * sign left out) times 2^e stay within f16: times 2^10 every subnormal half (from 2^-24 on) is
+     * a normal one, exactly.
+     */
+    static int normalisingExponent(int largest) {
+        float max = f16ToFloat((short) largest);
+        int e = 10;
+        while (e > 0 && max * Math.scalb(1f, e) > 65504f) e--;
+        return e;
+    }
 }
