@@ -13,9 +13,12 @@ import java.util.stream.IntStream;
 
 /**
  * Sixteen-bit weights (BF16, F16) in {@link Tiles}: a column's 2N values are one int vector, int
- * lane j holding rows j (low half) and N + j (high half), with tiles 2p and 2p + 1 interleaved
- * column by column (a lone last tile on its own), so that a pass over a pair reads one stream of
- * 128-byte columns. The layout and the scalar reference are here; each format has its own
+ * lane j holding rows j (low half) and N + j (high half), tile after tile, so that a pass over
+ * two tiles reads two streams, as {@link F32Tiles} does. (Tiles 2p and 2p + 1 interleaved column
+ * by column, one stream, which the AMD machine the kernels were first built on took well, read
+ * 17–26 % slower on an Intel Xeon: GPT-2 124M on two cores, f16 60.2–61.8 against 73.6–79.9
+ * tok/s, bf16 72.9–75.3 against 79.8–85.2; TinyLlama f16 8.8 against 11.1, bf16 10.4 against
+ * 12.7.) The layout and the scalar reference are here; each format has its own
  * kernels, the same but for the widening ({@link BF16Tiles}: a shift or a mask, {@link F16Tiles}:
  * {@link Tiles#widen}), which C2 compiles well only where the widening is a static call.
  *
@@ -35,31 +38,16 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
      */
     final int scale;
     private final float magic;
-    /** Per tile: the slice it lies in (its pair's, or its own), its column 0 there, and its column stride. */
-    final MemorySegment[] in;
-    final long[] first, step;
 
     HalfTiles(String name, MemorySegment segment, int rows, int cols, boolean bf16, int scale) {
         super(name, segment, rows, cols, cols * COLUMN);
         this.bf16 = bf16;
         this.scale = scale;
         this.magic = Math.scalb(1f, 112 - scale);
-        int count = tiles.length, paired = paired(count);
-        long tileBytes = cols * COLUMN;
-        in = new MemorySegment[count];
-        first = new long[count];
-        step = new long[count];
-        for (int k = 0; k < count; k++) {
-            boolean pair = k < paired;
-            in[k] = pair ? segment.asSlice((k & ~1) * tileBytes, 2 * tileBytes) : tiles[k];
-            first[k] = pair ? (k & 1) * COLUMN : 0;
-            step[k] = pair ? 2 * COLUMN : COLUMN;
-        }
     }
 
     /**
-     * {@code w}'s values in tiles, allocated in {@code arena}; tiles in parallel, tiles 2p and
-     * 2p + 1 interleaved column by column, all but a lone last one. F16 values are multiplied
+     * {@code w}'s values in tiles, allocated in {@code arena}; tiles in parallel. F16 values are multiplied
      * by 2^scale on the way (exact: the caller keeps them within f16's range).
      */
     static MemorySegment repack(WeightTensor w, Arena arena, int scale) {
@@ -72,13 +60,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
                 if (scale != 0) scale(row, scale);
                 scatter(row, tile, (int) (halfAt(i) / 2), cols);
             }
-            long tileBytes = cols * COLUMN;
-            if (k < paired(tileCount(rows))) {
-                long base = (k & ~1) * tileBytes + (k & 1) * COLUMN;
-                for (int c = 0; c < cols; c++) MemorySegment.copy(tile, c * R, dst, LE, base + c * 2 * COLUMN, R);
-            } else {
-                MemorySegment.copy(tile, 0, dst, LE, k * tileBytes, tile.length);
-            }
+            MemorySegment.copy(tile, 0, dst, LE, k * cols * COLUMN, tile.length);
         });
         return dst;
     }
@@ -93,11 +75,6 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         for (int c = 0; c < row.length; c++) row[c] = Halfs.floatToF16(Halfs.f16ToFloat(row[c]) * up);
     }
 
-    /** How many of {@code tiles} tiles lie in interleaved pairs: all but a lone last one. */
-    static int paired(int tiles) {
-        return tiles & ~1;
-    }
-
     /** One stored value as a float. */
     abstract float toFloat(short bits);
 
@@ -109,17 +86,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
 
     /** Byte offset of tile k's column c in {@link #segment}. */
     final long columnAt(int k, int c) {
-        return k < paired(tiles.length) ? (k & ~1) * (cols * COLUMN) + (k & 1) * COLUMN + c * 2 * COLUMN : (long) k * cols * COLUMN + c * COLUMN;
-    }
-
-    /** Slices start on a pair and hold whole pairs, or reach the last row. */
-    @Override
-    public final WeightTensor rowSlice(int from, int count) {
-        int k0 = from / R, k1 = tileCount(from + count);
-        if (from % (2 * R) != 0 || ((k1 - k0) % 2 != 0 && k1 != tiles.length)) {
-            throw new IllegalArgumentException(name + ": a row slice of " + dtype() + " tiles starts at a multiple of " + 2 * R + " and holds whole pairs of tiles or reaches the last row, not rows [" + from + ", " + (from + count) + ")");
-        }
-        return super.rowSlice(from, count);
+        return (long) k * cols * COLUMN + c * COLUMN;
     }
 
     /** Pairs of tiles, so that the threads' ranges get their passes over two tiles at once. */
@@ -226,11 +193,10 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
 
     private void single1(int k, float[] x, float[] out) {
         boolean bf16 = this.bf16;
-        MemorySegment t = in[k];
-        long a = first[k], da = step[k];
+        MemorySegment t = tiles[k];
         FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F);
         for (int c = 0; c < cols; c++) {
-            IntVector v = load(t, a + c * da);
+            IntVector v = load(t, c * COLUMN);
             FloatVector y = FloatVector.broadcast(F, x[c]);
             lo = widen(v, 16, bf16, false, 0).fma(y, lo);
             hi = widen(v, 0, bf16, false, 0).fma(y, hi);
@@ -241,11 +207,10 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
 
     private void single2(int k, float[] x, float[] out) {
         boolean bf16 = this.bf16;
-        MemorySegment t = in[k], u = in[k + 1];
-        long a = first[k], da = step[k], b = first[k + 1], db = step[k + 1];
+        MemorySegment t = tiles[k], u = tiles[k + 1];
         FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F), lo1 = FloatVector.zero(F), hi1 = FloatVector.zero(F);
         for (int c = 0; c < cols; c++) {
-            IntVector v = load(t, a + c * da), w = load(u, b + c * db);
+            IntVector v = load(t, c * COLUMN), w = load(u, c * COLUMN);
             FloatVector y = FloatVector.broadcast(F, x[c]);
             lo = widen(v, 16, bf16, false, 0).fma(y, lo);
             hi = widen(v, 0, bf16, false, 0).fma(y, hi);
@@ -267,7 +232,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         float[] s = scratch();
         // a lone tile (the last of a range, or the partial last one) goes through twice
         int j = full < 2 ? k : k + 1;
-        group2(in[k], first[k], step[k], in[j], first[j], step[j], x, x0, x1, x2, x3, x4, s);
+        group2(tiles[k], tiles[j], x, x0, x1, x2, x3, x4, s);
         if (!bf16 && t0 == 0 && n == 1) { // T = 1 (the partial last tile): an F16 input scaled by 2^k
             float f = Math.scalb(x[cols], scale - 112);
             for (int i = 0; i < 20 * N; i += N) FloatVector.fromArray(F, s, i).mul(f).intoArray(s, i);
@@ -278,7 +243,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         return 2;
     }
 
-    private void group2(MemorySegment t, long a, long da, MemorySegment u, long b, long db, float[] x, int x0, int x1, int x2, int x3, int x4, float[] s) {
+    private void group2(MemorySegment t, MemorySegment u, float[] x, int x0, int x1, int x2, int x3, int x4, float[] s) {
         boolean bf16 = this.bf16;
         float magic = this.magic;
         FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b1 = FloatVector.zero(F);
@@ -288,7 +253,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         FloatVector c2 = FloatVector.zero(F), d2 = FloatVector.zero(F), c3 = FloatVector.zero(F), d3 = FloatVector.zero(F);
         FloatVector c4 = FloatVector.zero(F), d4 = FloatVector.zero(F);
         for (int c = 0; c < cols; c++) {
-            IntVector v = load(t, a + c * da), w = load(u, b + c * db);
+            IntVector v = load(t, c * COLUMN), w = load(u, c * COLUMN);
             FloatVector lo = widen(v, 16, bf16, true, magic), hi = widen(v, 0, bf16, true, magic), lo1 = widen(w, 16, bf16, true, magic), hi1 = widen(w, 0, bf16, true, magic), y;
             y = FloatVector.broadcast(F, x[x0 + c]);
             a0 = lo.fma(y, a0);
