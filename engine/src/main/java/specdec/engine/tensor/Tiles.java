@@ -40,21 +40,15 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
         return 4L * (i % N) + 2L * (i / N);
     }
 
-    private static final float MAGIC = 0x1p112f;
-
     /**
      * Finite f16 values of rows j (shift 16) or rows N + j (shift 0) from int lanes holding rows j
      * and N + j, as floats: each half moved to the top of its lane, shifted right arithmetically
      * into float position, its sign kept at bit 31 and its copies and the other half masked off,
-     * and rebiased by 2^112, which is exact for normal and subnormal halves. Three or four
-     * operations where {@link F16Weight#widen} takes five (F16 weights and Q8_0 scales that reach
-     * the tiles are finite).
+     * and rebiased by {@code magic}: 2^112 gives the halves themselves, exactly, 2^(112 - e) halves
+     * held times 2^e (the tiles' scales and F16 weights: {@link Halfs#normalisingExponent}). Three
+     * or four operations where {@link F16Weight#widen} takes five (F16 weights and Q8_0 scales
+     * that reach the tiles are finite).
      */
-    static FloatVector widen(IntVector v, int shift) {
-        return widen(v, shift, MAGIC);
-    }
-
-    /** {@link #widen(IntVector, int)} rebiased by {@code magic} instead: halves held times 2^(112 - log2 magic). */
     static FloatVector widen(IntVector v, int shift, float magic) {
         IntVector h = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
         return h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats().mul(magic);
