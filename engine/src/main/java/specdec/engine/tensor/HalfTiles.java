@@ -119,12 +119,8 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
      * of their loops (a loop per format).
      */
     static FloatVector widen(IntVector v, int shift, boolean bf16, boolean rebias, float magic) {
-        IntVector h = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
-        if (!bf16) {
-            FloatVector f = h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats();
-            return rebias ? f.mul(magic) : f;
-        }
-        return (shift == 0 ? v.and(0xffff0000) : h).reinterpretAsFloats();
+        if (!bf16) return rebias ? Tiles.widen(v, shift, magic) : Tiles.widen(v, shift);
+        return (shift == 0 ? v.and(0xffff0000) : v.lanewise(VectorOperators.LSHL, shift)).reinterpretAsFloats();
     }
 
     /**

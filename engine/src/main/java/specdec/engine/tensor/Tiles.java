@@ -50,8 +50,13 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
      * that reach the tiles are finite).
      */
     static FloatVector widen(IntVector v, int shift, float magic) {
+        return widen(v, shift).mul(magic);
+    }
+
+    /** {@link #widen(IntVector, int, float)} without the rebiasing: the halves times 2^-112, exactly (subnormal floats for subnormal halves). */
+    static FloatVector widen(IntVector v, int shift) {
         IntVector h = shift == 0 ? v : v.lanewise(VectorOperators.LSHL, shift);
-        return h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats().mul(magic);
+        return h.lanewise(VectorOperators.ASHR, 3).and(0x8fffe000).reinterpretAsFloats();
     }
 
     /** The same format's tiles over {@code segment}, a run of this weight's tiles. */
