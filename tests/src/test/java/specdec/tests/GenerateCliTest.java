@@ -69,7 +69,7 @@ class GenerateCliTest {
     void benchDecodeTakesDtypeAndQuantize() throws Exception {
         Path target = model("t", "--seed", "1");
         for (String[] fmt : new String[][] {{"--quantize", "q8_0"}, {"--quantize", "q4_0"}, {"--dtype", "bf16"}, {"--dtype", "f32"}}) {
-            CliTest.Result r = run("bench-decode", "--model", target.toString(), fmt[0], fmt[1], "--tokens", "4", "--warmup", "1", "--json");
+            CliTest.Result r = run("bench-decode", "--model", target.toString(), fmt[0], fmt[1], "--tokens", "4", "--warmup", "2", "--warmup-quiet", "0", "--json");
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(r.out()).contains("\"decode_tok_per_s\"", "\"forward_k1_over_forward_1\"", "\"weights\":\"" + fmt[1].toUpperCase() + "\"");
             JsonNode o = new ObjectMapper().readTree(r.out());
@@ -77,7 +77,12 @@ class GenerateCliTest {
             assertThat(o.get("weight_read_gb_per_s").asDouble())
                     .isCloseTo(o.get("weight_bytes_per_token").asLong() / (o.get("decode_ms_p50").asDouble() * 1e6), within(1e-9));
             assertThat(o.get("weight_bytes_per_token").asLong()).isPositive();
+            // no quiet period asked for: exactly the rounds asked for
+            assertThat(o.get("warmup_rounds").asInt()).isEqualTo(2);
+            assertThat(o.get("warmup_jit_settled").asBoolean()).isTrue();
         }
+        assertUserError(run("bench-decode", "--model", target.toString(), "--warmup-quiet", "40"), "--warmup-quiet must be between 0 and 30");
+        assertUserError(run("generate", "--model", target.toString(), "--ids", "1", "--warmup", "-1"), "--warmup must be >= 0");
     }
 
     @Test

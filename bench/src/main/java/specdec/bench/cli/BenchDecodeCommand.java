@@ -31,8 +31,11 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--k", defaultValue = "4", description = "Draft length K for the forward(K+1)/forward(1) ratio (default: ${DEFAULT-VALUE}).")
     int k;
 
-    @Option(names = "--warmup", defaultValue = "16", description = "Warm-up decode steps (default: ${DEFAULT-VALUE}). Steps past the context wrap back to the prompt's end.")
+    @Option(names = "--warmup", defaultValue = "16", description = "Untimed rounds first, each a (K+1)-token forward and a one-token step: at least this many (default: ${DEFAULT-VALUE}), then more until the JIT compiler has finished nothing for --warmup-quiet seconds (at most 30 s in all). Steps past the context wrap back to the prompt's end.")
     int warmup;
+
+    @Option(names = "--warmup-quiet", defaultValue = "1", description = "Seconds without a finished JIT compilation that end the warm-up (default: ${DEFAULT-VALUE}; 0: just the --warmup rounds).")
+    double warmupQuiet;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
@@ -46,7 +49,8 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path model = modelOption.resolve();
-        if (tokens < 1 || promptLen < 1 || k < 1 || warmup < 0) throw new SpecdecException("--tokens, --prompt-len and --k must be positive");
+        if (tokens < 1 || promptLen < 1 || k < 1) throw new SpecdecException("--tokens, --prompt-len and --k must be positive");
+        Warmup.check(warmup, warmupQuiet);
         try (Backend backend = backendOption.create();
              TransformerModel m = ModelLoader.load(model, backend, quantize.format())) {
             int need = promptLen + k + 2;
@@ -54,39 +58,26 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                 throw new SpecdecException("prompt-len + k + 2 = " + need + " exceeds the model's context of " + m.contextLength());
             }
             // decode steps wrap back to the end of the prompt when the cache is full
-            int capacity = Math.min(m.contextLength(), promptLen + warmup + tokens + k + 1);
+            int capacity = Math.min(m.contextLength(), promptLen + tokens + k + 1);
             SplittableRandom rng = new SplittableRandom(1);
             int[] prompt = rng.ints(promptLen, 0, m.vocabSize()).toArray();
             int[] one = new int[1];
             int[] block = rng.ints(k + 1, 0, m.vocabSize()).toArray();
             try (KvCache cache = m.newCache(capacity)) {
+                long[] step = new long[tokens];
+                long[] verify = new long[tokens];
+                m.forward(prompt, 0, promptLen, cache, true);
+                // warm-up rounds are measured rounds whose times are dropped (slot 0, overwritten)
+                Warmup.Result warm = Warmup.run(() -> round(m, cache, capacity, block, one, rng, verify, step, 0), warmup, warmupQuiet);
                 long[] prefill = new long[5];
-                for (int i = -2; i < prefill.length; i++) { // two untimed runs warm the prefill path
+                for (int i = -2; i < prefill.length; i++) { // two more untimed runs for the prefill's own shapes
                     cache.rollback(0);
                     long t0 = System.nanoTime();
                     m.forward(prompt, 0, promptLen, cache, true);
                     if (i >= 0) prefill[i] = System.nanoTime() - t0;
                 }
                 double prefillSec = median(prefill) / 1e9;
-                for (int i = 0; i < warmup; i++) {
-                    if (cache.length() + k + 2 > capacity) cache.rollback(promptLen);
-                    one[0] = rng.nextInt(m.vocabSize());
-                    m.forward(one, 0, 1, cache, false);
-                }
-                long[] step = new long[tokens];
-                long[] verify = new long[tokens];
-                for (int i = 0; i < tokens; i++) {
-                    if (cache.length() + k + 2 > capacity) cache.rollback(promptLen);
-                    int len = cache.length();
-                    long a = System.nanoTime();
-                    m.forward(block, 0, k + 1, cache, false);
-                    verify[i] = System.nanoTime() - a;
-                    cache.rollback(len);
-                    one[0] = rng.nextInt(m.vocabSize());
-                    a = System.nanoTime();
-                    m.forward(one, 0, 1, cache, false);
-                    step[i] = System.nanoTime() - a;
-                }
+                for (int i = 0; i < tokens; i++) round(m, cache, capacity, block, one, rng, verify, step, i);
                 double stepMs = median(step) / 1e6, verifyMs = median(verify) / 1e6;
                 double tokPerSec = 1000.0 / stepMs;
                 double prefillTokPerSec = promptLen / prefillSec;
@@ -107,6 +98,9 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                     o.put("prefill_ms_p50", prefillSec * 1000);
                     o.put("k", k);
                     o.put("forward_k1_over_forward_1", ratio);
+                    o.put("warmup_rounds", warm.rounds());
+                    o.put("warmup_s", warm.seconds());
+                    o.put("warmup_jit_settled", warm.settled());
                     out().println(o);
                 } else {
                     out().printf("%s | %s weights | %s%n", model, weights(m), backend.name());
@@ -114,10 +108,29 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                     out().printf("weights %.1f MB read per token: %.1f GB/s%n", weightBytes / 1e6, readGbPerSec);
                     out().printf("prefill %.1f tok/s (%d tokens)%n", prefillTokPerSec, promptLen);
                     out().printf("forward(%d)/forward(1) = %.2f (%.2f ms / %.2f ms)%n", k + 1, ratio, verifyMs, stepMs);
+                    out().printf("warm-up %s%n", warm.describe());
                 }
             }
         }
         return 0;
+    }
+
+    /**
+     * One measured round: a forward of K + 1 tokens, rolled back, then a one-token step (a random
+     * token), their times to verify[i] and step[i]. Steps past the cache's capacity wrap back to
+     * the prompt's end.
+     */
+    private void round(TransformerModel m, KvCache cache, int capacity, int[] block, int[] one, SplittableRandom rng, long[] verify, long[] step, int i) {
+        if (cache.length() + k + 2 > capacity) cache.rollback(promptLen);
+        int len = cache.length();
+        long a = System.nanoTime();
+        m.forward(block, 0, k + 1, cache, false);
+        verify[i] = System.nanoTime() - a;
+        cache.rollback(len);
+        one[0] = rng.nextInt(m.vocabSize());
+        a = System.nanoTime();
+        m.forward(one, 0, 1, cache, false);
+        step[i] = System.nanoTime() - a;
     }
 
     /** The matrices' format as computed with: the conversion asked for, else the stored dtype of the LM head. */

@@ -107,6 +107,9 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1", description = "Untimed generations run first so the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--warmup-quiet", defaultValue = "0", description = "After the --warmup generations, more until the JIT compiler has finished nothing for this many seconds (at most 30 s in all; default: ${DEFAULT-VALUE}, none; 1 for timing comparisons).")
+    double warmupQuiet;
+
     @Option(names = "--json", description = "Print one GenerationResult JSON object per sample per line.")
     boolean json;
 
@@ -140,7 +143,7 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
                 draft.dir = draft.quantization != null ? model : ModelRef.resolve(draft.arg);
             }
         }
-        if (warmup < 0) throw new SpecdecException("--warmup must be >= 0, got " + warmup);
+        Warmup.check(warmup, warmupQuiet);
         if (input.prompt != null && !Tokenizers.available(model)) {
             throw new SpecdecException("--prompt needs a tokenizer but " + model + " has no tokenizer.json (or vocab.json + merges.txt); give token ids with --ids");
         }
@@ -192,7 +195,7 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
     private void run(TransformerModel target, TransformerModel draftModel, int[] prompt, int capacity, GenerationOptions options) {
         if (draft == null) {
             try (AutoregressiveDecoder ar = new AutoregressiveDecoder(target, capacity)) {
-                for (int w = 0; w < warmup; w++) ar.generate(prompt, options);
+                if (warmup > 0) Warmup.run(() -> ar.generate(prompt, options), warmup, warmupQuiet);
                 for (int s = 0; s < numSamples; s++) print(ar.generate(prompt, options.withSeed(sampleSeed(s))));
             }
             return;
@@ -201,7 +204,7 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
                 ? new ModelDrafter(draftModel, Math.min(capacity, draftModel.contextLength()), k)
                 : new NgramDrafter(draft.ngram, k);
         try (drafter; SpeculativeDecoder sd = new SpeculativeDecoder(target, drafter, capacity, k, adaptiveK)) {
-            for (int w = 0; w < warmup; w++) sd.generate(prompt, options);
+            if (warmup > 0) Warmup.run(() -> sd.generate(prompt, options), warmup, warmupQuiet);
             for (int s = 0; s < numSamples; s++) print(sd.generate(prompt, options.withSeed(sampleSeed(s))));
         }
     }
