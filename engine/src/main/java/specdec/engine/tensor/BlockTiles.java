@@ -25,9 +25,14 @@ import java.util.stream.IntStream;
  * as bias * (the block's input sum over those slots); the top slot, whose mask takes the sign
  * bit, holds the value itself, as a two's complement field. The last tile is padded with zero rows.
  *
- * <p>Every result is a sum in one order, whatever T: per block two chains from zero (even and
- * odd columns), their sum less the block's bias, then total = fma(that, scale, total) block by
- * block ({@link #dot1} is that order, scalar).
+ * <p>Every result is a sum in one order, whatever T ({@link #dot1} is that order, scalar). Q4_0:
+ * per block two chains from zero (even and odd columns), their sum less the block's bias, then
+ * total = fma(that, scale, total) block by block. Q8_0: per block one chain over its columns in
+ * order, from the block's bias taken off, then the same. One chain lets five inputs take one
+ * pass in registers (ten chains, where twenty spilled; GPT-2 at q8_0, both cores: a five-token
+ * forward 15.2–16.9 ms against 17.3–19.4 before), while a lone input still has the chains of
+ * two tiles in flight; Q4_0's lone input, a tile at a time, needs its four (one thread from
+ * memory over GPT-2's matrices: 11.6 ms with two chains, 10.5 over two tiles, against 9.6).
  */
 public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     static final long SCALES = 2L * R, VECTOR = 4L * N;
@@ -36,6 +41,8 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     final int blocks;
     /** Values per int (S = 32 / B), bits per value (B), the bias of the slots below the top. */
     private final int slots, bits, bias;
+    /** Q8_0's order: one chain per block, from the block's bias taken off (else Q4_0's: two, the bias subtracted). */
+    private final boolean oneChain;
     /** 2^(-sB) for the columns of a vector of inputs. */
     private final float[] slotScales = new float[N];
     /**
@@ -57,6 +64,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         this.slots = 32 / bits;
         this.bits = bits;
         this.bias = bias;
+        this.oneChain = bits == 8;
         for (int i = 0; i < N; i++) slotScales[i] = Math.scalb(1f, -bits * (i % slots));
     }
 
@@ -200,7 +208,8 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
                 p2 += x[c0 + c + 2];
                 if ((c + 3) % slots != slots - 1) p3 += x[c0 + c + 3];
             }
-            in[off + cols + b] = bias * ((p0 + p1) + (p2 + p3));
+            float taken = bias * ((p0 + p1) + (p2 + p3));
+            in[off + cols + b] = oneChain ? -taken : taken;
         }
     }
 
@@ -213,14 +222,15 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         float total = 0;
         for (int b = 0; b < blocks; b++) {
             long base = blockAt(row / R, b);
-            float even = 0, odd = 0;
+            float even = oneChain ? in[cols + b] : 0, odd = 0;
             for (int c = 0; c < DType.BLOCK; c++) {
                 int s = c % slots, v = value(base, i, c);
                 float w = (s == slots - 1 ? v : v + bias) * Math.scalb(1f, bits * s);
-                if (c % 2 == 0) even = Math.fma(w, in[b * DType.BLOCK + c], even);
+                if (c % 2 == 0 || oneChain) even = Math.fma(w, in[b * DType.BLOCK + c], even);
                 else odd = Math.fma(w, in[b * DType.BLOCK + c], odd);
             }
-            total = Math.fma((even + odd) - in[cols + b], Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * unscale, total);
+            float block = oneChain ? even : (even + odd) - in[cols + b];
+            total = Math.fma(block, Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * unscale, total);
         }
         return total;
     }
@@ -272,8 +282,8 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     /**
      * One input over tile k and the next of the {@code full} full tiles from k on (a lone one
      * alone), their sums to out[k * R ..], for values of {@code bits} bits; returns how many tiles
-     * it took: Q8_0's one-input pass, inlined as {@link #pass1}. Per block, four chains per tile
-     * (low and high rows, even and odd columns), then the tile's totals in out.
+     * it took: Q8_0's one-input pass, inlined as {@link #pass1}. Per block, two chains per tile
+     * (low and high rows, in Q8_0's order), then the tile's totals in out.
      *
      * <p>Two tiles block by block: two streams from memory, where a tile at a time was one (one
      * thread over GPT-2 124M's 49 matrices, not in cache: Q8_0 7.9 against 9.0 GB/s; GPT-2 at
@@ -291,28 +301,26 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
             for (int p = 0; p < count; p++) {
                 MemorySegment t = tiles[k + p];
                 int at = (k + p) * R;
-                FloatVector le = FloatVector.zero(F), lo = FloatVector.zero(F), he = FloatVector.zero(F), ho = FloatVector.zero(F);
+                FloatVector lo = bias, hi = bias;
                 for (int q = 0; q < DType.BLOCK / slots; q++) {
                     IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);
                     int c = b * DType.BLOCK + slots * q;
-                    for (int s = 0; s < slots; s += 2) {
-                        FloatVector y = FloatVector.broadcast(F, x[c + s]), z = FloatVector.broadcast(F, x[c + s + 1]);
-                        le = slot(l, s, bits).fma(y, le);
-                        he = slot(h, s, bits).fma(y, he);
-                        lo = slot(l, s + 1, bits).fma(z, lo);
-                        ho = slot(h, s + 1, bits).fma(z, ho);
+                    for (int s = 0; s < slots; s++) {
+                        FloatVector y = FloatVector.broadcast(F, x[c + s]);
+                        lo = slot(l, s, bits).fma(y, lo);
+                        hi = slot(h, s, bits).fma(y, hi);
                     }
                 }
                 IntVector scales = load(t, base);
-                le.add(lo).sub(bias).fma(widen(scales, 16, magic), FloatVector.fromArray(F, out, at)).intoArray(out, at);
-                he.add(ho).sub(bias).fma(widen(scales, 0, magic), FloatVector.fromArray(F, out, at + N)).intoArray(out, at + N);
+                lo.fma(widen(scales, 16, magic), FloatVector.fromArray(F, out, at)).intoArray(out, at);
+                hi.fma(widen(scales, 0, magic), FloatVector.fromArray(F, out, at + N)).intoArray(out, at + N);
             }
         }
         return count;
     }
 
     /**
-     * Three inputs (x0, x1, x2) over tile t for values of {@code bits} bits, twelve chains in
+     * Three inputs (x0, x1, x2) over tile t for values of {@code bits} bits in Q4_0's order, twelve chains in
      * registers, the sums in the scratch array, which it returns (inlined per format as
      * {@link #pass1}). Five inputs in one pass measured slower than three and two (334 and 250
      * µs against 209 for a [3072, 768] Q4_0 matrix): twenty chains at once spilled, and low rows
@@ -362,6 +370,100 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
             he1.add(ho1).sub(b1).fma(sH, FloatVector.fromArray(F, tot, 3 * N)).intoArray(tot, 3 * N);
             le2.add(lo2).sub(b2).fma(sL, FloatVector.fromArray(F, tot, 4 * N)).intoArray(tot, 4 * N);
             he2.add(ho2).sub(b2).fma(sH, FloatVector.fromArray(F, tot, 5 * N)).intoArray(tot, 5 * N);
+        }
+        return tot;
+    }
+
+    /**
+     * Three inputs (x0, x1, x2) over tile t in Q8_0's order, six chains: {@link #pass5Single} for
+     * groups of two or three inputs, which it would take at the cost of five.
+     */
+    static float[] pass3Single(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int bits, float magic) {
+        int slots = 32 / bits;
+        long block = blockBytes(bits);
+        float[] tot = scratch();
+        java.util.Arrays.fill(tot, 0, 6 * N, 0f);
+        for (int b = 0; b < blocks; b++) {
+            long base = b * block;
+            FloatVector l0 = FloatVector.broadcast(F, x[x0 + cols + b]), h0 = l0, l1 = FloatVector.broadcast(F, x[x1 + cols + b]), h1 = l1;
+            FloatVector l2 = FloatVector.broadcast(F, x[x2 + cols + b]), h2 = l2;
+            for (int q = 0; q < DType.BLOCK / slots; q++) {
+                IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);
+                int c = b * DType.BLOCK + slots * q;
+                for (int s = 0; s < slots; s++) {
+                    FloatVector wl = slot(l, s, bits), wh = slot(h, s, bits), y;
+                    y = FloatVector.broadcast(F, x[x0 + c + s]);
+                    l0 = wl.fma(y, l0);
+                    h0 = wh.fma(y, h0);
+                    y = FloatVector.broadcast(F, x[x1 + c + s]);
+                    l1 = wl.fma(y, l1);
+                    h1 = wh.fma(y, h1);
+                    y = FloatVector.broadcast(F, x[x2 + c + s]);
+                    l2 = wl.fma(y, l2);
+                    h2 = wh.fma(y, h2);
+                }
+            }
+            IntVector scales = load(t, base);
+            FloatVector sL = widen(scales, 16, magic), sH = widen(scales, 0, magic);
+            l0.fma(sL, FloatVector.fromArray(F, tot, 0)).intoArray(tot, 0);
+            h0.fma(sH, FloatVector.fromArray(F, tot, N)).intoArray(tot, N);
+            l1.fma(sL, FloatVector.fromArray(F, tot, 2 * N)).intoArray(tot, 2 * N);
+            h1.fma(sH, FloatVector.fromArray(F, tot, 3 * N)).intoArray(tot, 3 * N);
+            l2.fma(sL, FloatVector.fromArray(F, tot, 4 * N)).intoArray(tot, 4 * N);
+            h2.fma(sH, FloatVector.fromArray(F, tot, 5 * N)).intoArray(tot, 5 * N);
+        }
+        return tot;
+    }
+
+    /**
+     * Five inputs (x0 .. x4) over tile t in Q8_0's order, ten chains in registers (low and high
+     * rows per input), the sums in the scratch array, which it returns (inlined as
+     * {@link #pass1}): each column's values are loaded and widened once for all five.
+     */
+    static float[] pass5Single(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int x3, int x4, int bits, float magic) {
+        int slots = 32 / bits;
+        long block = blockBytes(bits);
+        float[] tot = scratch();
+        java.util.Arrays.fill(tot, 0, 10 * N, 0f);
+        for (int b = 0; b < blocks; b++) {
+            long base = b * block;
+            FloatVector l0 = FloatVector.broadcast(F, x[x0 + cols + b]), h0 = l0, l1 = FloatVector.broadcast(F, x[x1 + cols + b]), h1 = l1;
+            FloatVector l2 = FloatVector.broadcast(F, x[x2 + cols + b]), h2 = l2, l3 = FloatVector.broadcast(F, x[x3 + cols + b]), h3 = l3;
+            FloatVector l4 = FloatVector.broadcast(F, x[x4 + cols + b]), h4 = l4;
+            for (int q = 0; q < DType.BLOCK / slots; q++) {
+                IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);
+                int c = b * DType.BLOCK + slots * q;
+                for (int s = 0; s < slots; s++) {
+                    FloatVector wl = slot(l, s, bits), wh = slot(h, s, bits), y;
+                    y = FloatVector.broadcast(F, x[x0 + c + s]);
+                    l0 = wl.fma(y, l0);
+                    h0 = wh.fma(y, h0);
+                    y = FloatVector.broadcast(F, x[x1 + c + s]);
+                    l1 = wl.fma(y, l1);
+                    h1 = wh.fma(y, h1);
+                    y = FloatVector.broadcast(F, x[x2 + c + s]);
+                    l2 = wl.fma(y, l2);
+                    h2 = wh.fma(y, h2);
+                    y = FloatVector.broadcast(F, x[x3 + c + s]);
+                    l3 = wl.fma(y, l3);
+                    h3 = wh.fma(y, h3);
+                    y = FloatVector.broadcast(F, x[x4 + c + s]);
+                    l4 = wl.fma(y, l4);
+                    h4 = wh.fma(y, h4);
+                }
+            }
+            IntVector scales = load(t, base);
+            FloatVector sL = widen(scales, 16, magic), sH = widen(scales, 0, magic);
+            l0.fma(sL, FloatVector.fromArray(F, tot, 0)).intoArray(tot, 0);
+            h0.fma(sH, FloatVector.fromArray(F, tot, N)).intoArray(tot, N);
+            l1.fma(sL, FloatVector.fromArray(F, tot, 2 * N)).intoArray(tot, 2 * N);
+            h1.fma(sH, FloatVector.fromArray(F, tot, 3 * N)).intoArray(tot, 3 * N);
+            l2.fma(sL, FloatVector.fromArray(F, tot, 4 * N)).intoArray(tot, 4 * N);
+            h2.fma(sH, FloatVector.fromArray(F, tot, 5 * N)).intoArray(tot, 5 * N);
+            l3.fma(sL, FloatVector.fromArray(F, tot, 6 * N)).intoArray(tot, 6 * N);
+            h3.fma(sH, FloatVector.fromArray(F, tot, 7 * N)).intoArray(tot, 7 * N);
+            l4.fma(sL, FloatVector.fromArray(F, tot, 8 * N)).intoArray(tot, 8 * N);
+            h4.fma(sH, FloatVector.fromArray(F, tot, 9 * N)).intoArray(tot, 9 * N);
         }
         return tot;
     }

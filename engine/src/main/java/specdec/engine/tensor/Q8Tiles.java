@@ -50,10 +50,32 @@ public final class Q8Tiles extends BlockTiles {
         return pass1Two(tiles, k, full, blocks, cols, x, out, 8, magic);
     }
 
+    /** Five inputs in one pass (Q4_0 takes three). */
+    @Override
+    int passWidth() {
+        return 5;
+    }
+
     @Override
     int group(int k, int full, float[] x, int xs, int t0, int n, float[] out, int os) {
-        int last = t0 + n - 1;
-        store(pass3(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs, 8, magic), k, t0, n, out, os);
+        if (n <= 3) kernel3(k, x, xs, t0, n, out, os);
+        else kernel5(k, x, xs, t0, n, out, os);
         return 1;
+    }
+
+    /**
+     * Two or three inputs through {@link #pass3Single}, four or five through {@link #pass5Single},
+     * each a compilation of its own: a CompileCommand keeps the kernel* methods from being
+     * inlined (with both passes in one compilation, C2 reached its node count and left one a call).
+     */
+    private void kernel3(int k, float[] x, int xs, int t0, int n, float[] out, int os) {
+        int last = t0 + n - 1;
+        store(pass3Single(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs, 8, magic), k, t0, n, out, os);
+    }
+
+    private void kernel5(int k, float[] x, int xs, int t0, int n, float[] out, int os) {
+        int last = t0 + n - 1;
+        store(pass5Single(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs,
+                Math.min(t0 + 3, last) * xs, Math.min(t0 + 4, last) * xs, 8, magic), k, t0, n, out, os);
     }
 }

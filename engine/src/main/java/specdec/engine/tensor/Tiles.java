@@ -137,7 +137,7 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
      * too or the last row (or a multiple of R, the tile). One input takes passes of one tile or,
      * where a format reads several at once, of more; more inputs take passes of up to
      * {@link #passWidth} inputs, each loading and widening a column once for all of them (K + 1 =
-     * 5: one pass for F32 and BF16; three, then two for F16 and Q8_0, the second finding the tile
+     * 5: one pass for F32, BF16, F16 and Q8_0; three, then two for Q4_0, the second finding the tile
      * in cache).
      */
     @Override
