@@ -10,8 +10,8 @@ final class Bench {
     private Bench() {}
 
     // The launcher's CompileCommands, one JVM argument each (JMH's benchmark list is line-based,
-    // so they cannot share one): the vector helpers stay inlined into every kernel, and Q8_0's
-    // passes compile each on its own; see docs/benchmarks.md.
+    // so they cannot share one): the vector helpers stay inlined into every kernel, and Q8_0's and
+    // Q4_0's passes compile each on its own; see docs/benchmarks.md.
     static final String CC_QUIET = "-XX:CompileCommand=quiet";
     static final String CC_LANES = "-XX:CompileCommand=inline,specdec.engine.tensor.Lanes::*";
     static final String CC_HALFS = "-XX:CompileCommand=inline,specdec.engine.tensor.Halfs::*";
@@ -23,7 +23,7 @@ final class Bench {
     static final String CC_PACKED = "-XX:CompileCommand=inline,specdec.engine.tensor.*::packed";
     static final String CC_SLOT = "-XX:CompileCommand=inline,specdec.engine.tensor.*::slot";
     static final String CC_PASS = "-XX:CompileCommand=inline,specdec.engine.tensor.BlockTiles::pass*";
-    static final String CC_KERNEL = "-XX:CompileCommand=dontinline,specdec.engine.tensor.Q8Tiles::kernel*";
+    static final String CC_KERNEL = "-XX:CompileCommand=dontinline,*Tiles::kernel*";
 
     /** Fills a CPU tensor with standard normal values. */
     static void fill(Tensor t, SplittableRandom rng) {

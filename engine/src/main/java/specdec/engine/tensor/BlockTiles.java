@@ -22,17 +22,15 @@ import java.util.stream.IntStream;
  * A value is then one mask and one conversion away from a float: slot s gives v * 2^(sB),
  * exactly, and the kernels read the inputs pre-scaled by 2^(-sB) ({@link #inputs}). Slots below
  * the top hold the value plus a bias (128, or 8: Q4_0's stored nibble), taken off once per block
- * as bias * (the block's input sum over those slots); the top slot, whose mask takes the sign
+ * as bias times the block's input sum over those slots; the top slot, whose mask takes the sign
  * bit, holds the value itself, as a two's complement field. The last tile is padded with zero rows.
  *
- * <p>Every result is a sum in one order, whatever T ({@link #dot1} is that order, scalar). Q4_0:
- * per block two chains from zero (even and odd columns), their sum less the block's bias, then
- * total = fma(that, scale, total) block by block. Q8_0: per block one chain over its columns in
- * order, from the block's bias taken off, then the same. One chain lets five inputs take one
- * pass in registers (ten chains, where twenty spilled; GPT-2 at q8_0, both cores: a five-token
- * forward 15.2–16.9 ms against 17.3–19.4 before), while a lone input still has the chains of
- * two tiles in flight; Q4_0's lone input, a tile at a time, needs its four (one thread from
- * memory over GPT-2's matrices: 11.6 ms with two chains, 10.5 over two tiles, against 9.6).
+ * <p>Every result is a sum in one order, whatever T ({@link #dot1} is that order, scalar): per
+ * block one chain over its columns in order, starting from the bias taken off, then total =
+ * fma(chain, scale, total) block by block. One chain per block and row (not two, even and odd
+ * columns, as before) lets five inputs take one pass in registers, ten chains where twenty
+ * spilled (a five-token forward of GPT-2 at q8_0 on both cores: 14.7–16.9 ms against 18.9–20.2),
+ * while a lone input runs two tiles in one loop for four chains in flight.
  */
 public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     static final long SCALES = 2L * R, VECTOR = 4L * N;
@@ -41,8 +39,6 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     final int blocks;
     /** Values per int (S = 32 / B), bits per value (B), the bias of the slots below the top. */
     private final int slots, bits, bias;
-    /** Q8_0's order: one chain per block, from the block's bias taken off (else Q4_0's: two, the bias subtracted). */
-    private final boolean oneChain;
     /** 2^(-sB) for the columns of a vector of inputs. */
     private final float[] slotScales = new float[N];
     /**
@@ -64,7 +60,6 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         this.slots = 32 / bits;
         this.bits = bits;
         this.bias = bias;
-        this.oneChain = bits == 8;
         for (int i = 0; i < N; i++) slotScales[i] = Math.scalb(1f, -bits * (i % slots));
     }
 
@@ -175,7 +170,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         return Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * unscale * value(base, i, c % DType.BLOCK);
     }
 
-    /** Pairs of tiles, so that the threads' ranges get Q8_0's one-input passes over two tiles at once. */
+    /** Pairs of tiles, so that the threads' ranges get the one-input passes over two tiles at once. */
     @Override
     public final int rowGroup() {
         return 2 * R;
@@ -186,7 +181,12 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         return cols + blocks;
     }
 
-    /** Per input: its values times 2^(-sB), exact, then per block bias * (its sum outside the top slot). */
+    @Override
+    final int passWidth() {
+        return 5;
+    }
+
+    /** Per input: its values times 2^(-sB), exact, then per block -bias * (its sum outside the top slot), where the block's chains start. */
     @Override
     final float[] inputs(float[] x, int xStride, int T) {
         int stride = inputStride();
@@ -208,8 +208,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
                 p2 += x[c0 + c + 2];
                 if ((c + 3) % slots != slots - 1) p3 += x[c0 + c + 3];
             }
-            float taken = bias * ((p0 + p1) + (p2 + p3));
-            in[off + cols + b] = oneChain ? -taken : taken;
+            in[off + cols + b] = -(bias * ((p0 + p1) + (p2 + p3)));
         }
     }
 
@@ -222,15 +221,13 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         float total = 0;
         for (int b = 0; b < blocks; b++) {
             long base = blockAt(row / R, b);
-            float even = oneChain ? in[cols + b] : 0, odd = 0;
+            float chain = in[cols + b];
             for (int c = 0; c < DType.BLOCK; c++) {
                 int s = c % slots, v = value(base, i, c);
                 float w = (s == slots - 1 ? v : v + bias) * Math.scalb(1f, bits * s);
-                if (c % 2 == 0 || oneChain) even = Math.fma(w, in[b * DType.BLOCK + c], even);
-                else odd = Math.fma(w, in[b * DType.BLOCK + c], odd);
+                chain = Math.fma(w, in[b * DType.BLOCK + c], chain);
             }
-            float block = oneChain ? even : (even + odd) - in[cols + b];
-            total = Math.fma(block, Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * unscale, total);
+            total = Math.fma(chain, Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * unscale, total);
         }
         return total;
     }
@@ -245,140 +242,55 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     }
 
     /**
-     * One input over tile t, its sums to out[at ..], for values of {@code bits} bits: Q4_0's
-     * one-input pass. The kernels here are called with a format's constant and always inlined
-     * there (a CompileCommand, as for the vector helpers: {@code BlockTiles::pass*}), so C2
-     * compiles a copy per format with its masks and loop counts folded. Four chains: low and high
-     * rows, even and odd columns. Over two tiles ({@link #pass1Two}, Q8_0's) Q4_0 read GPT-2
-     * 124M's matrices more slowly (one thread, from memory: 9.2 against 7.3–8.0 ms).
+     * One input over tiles k and k + 1, their sums to out[k * R ..], for values of {@code bits}
+     * bits. The kernels here are called with a format's constant and always inlined there (a
+     * CompileCommand, as for the vector helpers: {@code BlockTiles::pass*}), so C2 compiles a copy
+     * per format with its masks and loop counts folded. Both tiles in one loop, a chain per tile
+     * and half (low and high rows): four in flight and two streams from memory (one thread over
+     * GPT-2's matrices at Q4_0: 7.8 ms, against 11.6 a tile at a time with two chains, 10.5 with
+     * the tiles one after another in each block, and 9.6 for the earlier order's four chains in
+     * one tile). A block's chains then go through the scratch array to the totals in out, in a
+     * loop over the two tiles: written out twice, the scales' widening took C2 to its node count.
      */
-    static void pass1(MemorySegment t, int blocks, int cols, float[] x, float[] out, int at, int bits, float magic) {
+    static void pass1(MemorySegment[] tiles, int k, int blocks, int cols, float[] x, float[] out, int bits, float magic) {
         int slots = 32 / bits;
         long block = blockBytes(bits);
-        FloatVector aL = FloatVector.zero(F), aH = FloatVector.zero(F);
+        MemorySegment t = tiles[k], u = tiles[k + 1];
+        float[] chains = scratch();
+        for (int i = k * R; i < (k + 2) * R; i += N) FloatVector.zero(F).intoArray(out, i);
         for (int b = 0; b < blocks; b++) {
             long base = b * block;
-            FloatVector le = FloatVector.zero(F), lo = FloatVector.zero(F), he = FloatVector.zero(F), ho = FloatVector.zero(F);
+            FloatVector lo = FloatVector.broadcast(F, x[cols + b]), hi = lo, lo1 = lo, hi1 = lo;
             for (int q = 0; q < DType.BLOCK / slots; q++) {
                 IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);
+                IntVector l1 = load(u, base + SCALES + 2 * q * VECTOR), h1 = load(u, base + SCALES + (2 * q + 1) * VECTOR);
                 int c = b * DType.BLOCK + slots * q;
-                for (int s = 0; s < slots; s += 2) {
-                    FloatVector y = FloatVector.broadcast(F, x[c + s]), z = FloatVector.broadcast(F, x[c + s + 1]);
-                    le = slot(l, s, bits).fma(y, le);
-                    he = slot(h, s, bits).fma(y, he);
-                    lo = slot(l, s + 1, bits).fma(z, lo);
-                    ho = slot(h, s + 1, bits).fma(z, ho);
+                for (int s = 0; s < slots; s++) {
+                    FloatVector y = FloatVector.broadcast(F, x[c + s]);
+                    lo = slot(l, s, bits).fma(y, lo);
+                    hi = slot(h, s, bits).fma(y, hi);
+                    lo1 = slot(l1, s, bits).fma(y, lo1);
+                    hi1 = slot(h1, s, bits).fma(y, hi1);
                 }
             }
-            IntVector scales = load(t, base);
-            FloatVector bias = FloatVector.broadcast(F, x[cols + b]);
-            aL = le.add(lo).sub(bias).fma(widen(scales, 16, magic), aL);
-            aH = he.add(ho).sub(bias).fma(widen(scales, 0, magic), aH);
-        }
-        aL.intoArray(out, at);
-        aH.intoArray(out, at + N);
-    }
-
-    /**
-     * One input over tile k and the next of the {@code full} full tiles from k on (a lone one
-     * alone), their sums to out[k * R ..], for values of {@code bits} bits; returns how many tiles
-     * it took: Q8_0's one-input pass, inlined as {@link #pass1}. Per block, two chains per tile
-     * (low and high rows, in Q8_0's order), then the tile's totals in out.
-     *
-     * <p>Two tiles block by block: two streams from memory, where a tile at a time was one (one
-     * thread over GPT-2 124M's 49 matrices, not in cache: Q8_0 7.9 against 9.0 GB/s; GPT-2 at
-     * q8_0 on two cores 87-95 against 98-103 tok/s). Both tiles' eight chains in one loop passed
-     * C2's node count (NodeCountInliningCutoff: its last calls were left out, and it ran at half
-     * speed); this loop over the tiles, a block's totals through out, did not.
-     */
-    static int pass1Two(MemorySegment[] tiles, int k, int full, int blocks, int cols, float[] x, float[] out, int bits, float magic) {
-        int slots = 32 / bits, count = Math.min(full, 2);
-        long block = blockBytes(bits);
-        for (int i = k * R; i < (k + count) * R; i += N) FloatVector.zero(F).intoArray(out, i);
-        for (int b = 0; b < blocks; b++) {
-            long base = b * block;
-            FloatVector bias = FloatVector.broadcast(F, x[cols + b]);
-            for (int p = 0; p < count; p++) {
-                MemorySegment t = tiles[k + p];
+            lo.intoArray(chains, 0);
+            hi.intoArray(chains, N);
+            lo1.intoArray(chains, R);
+            hi1.intoArray(chains, R + N);
+            for (int p = 0; p < 2; p++) {
+                IntVector sc = load(tiles[k + p], base);
                 int at = (k + p) * R;
-                FloatVector lo = bias, hi = bias;
-                for (int q = 0; q < DType.BLOCK / slots; q++) {
-                    IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);
-                    int c = b * DType.BLOCK + slots * q;
-                    for (int s = 0; s < slots; s++) {
-                        FloatVector y = FloatVector.broadcast(F, x[c + s]);
-                        lo = slot(l, s, bits).fma(y, lo);
-                        hi = slot(h, s, bits).fma(y, hi);
-                    }
-                }
-                IntVector scales = load(t, base);
-                lo.fma(widen(scales, 16, magic), FloatVector.fromArray(F, out, at)).intoArray(out, at);
-                hi.fma(widen(scales, 0, magic), FloatVector.fromArray(F, out, at + N)).intoArray(out, at + N);
+                FloatVector.fromArray(F, chains, p * R).fma(widen(sc, 16, magic), FloatVector.fromArray(F, out, at)).intoArray(out, at);
+                FloatVector.fromArray(F, chains, p * R + N).fma(widen(sc, 0, magic), FloatVector.fromArray(F, out, at + N)).intoArray(out, at + N);
             }
         }
-        return count;
     }
 
     /**
-     * Three inputs (x0, x1, x2) over tile t for values of {@code bits} bits in Q4_0's order, twelve chains in
-     * registers, the sums in the scratch array, which it returns (inlined per format as
-     * {@link #pass1}). Five inputs in one pass measured slower than three and two (334 and 250
-     * µs against 209 for a [3072, 768] Q4_0 matrix): twenty chains at once spilled, and low rows
-     * then high rows broadcast each input twice.
-     */
-    static float[] pass3(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int bits, float magic) {
-        int slots = 32 / bits;
-        long block = blockBytes(bits);
-        float[] tot = scratch();
-        java.util.Arrays.fill(tot, 0f);
-        for (int b = 0; b < blocks; b++) {
-            long base = b * block;
-            FloatVector le0 = FloatVector.zero(F), lo0 = FloatVector.zero(F), he0 = FloatVector.zero(F), ho0 = FloatVector.zero(F);
-            FloatVector le1 = FloatVector.zero(F), lo1 = FloatVector.zero(F), he1 = FloatVector.zero(F), ho1 = FloatVector.zero(F);
-            FloatVector le2 = FloatVector.zero(F), lo2 = FloatVector.zero(F), he2 = FloatVector.zero(F), ho2 = FloatVector.zero(F);
-            for (int q = 0; q < DType.BLOCK / slots; q++) {
-                IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);
-                int c = b * DType.BLOCK + slots * q;
-                for (int s = 0; s < slots; s += 2) {
-                    FloatVector wl = slot(l, s, bits), wh = slot(h, s, bits);
-                    FloatVector y0 = FloatVector.broadcast(F, x[x0 + c + s]), y1 = FloatVector.broadcast(F, x[x1 + c + s]), y2 = FloatVector.broadcast(F, x[x2 + c + s]);
-                    le0 = wl.fma(y0, le0);
-                    he0 = wh.fma(y0, he0);
-                    le1 = wl.fma(y1, le1);
-                    he1 = wh.fma(y1, he1);
-                    le2 = wl.fma(y2, le2);
-                    he2 = wh.fma(y2, he2);
-                    wl = slot(l, s + 1, bits);
-                    wh = slot(h, s + 1, bits);
-                    y0 = FloatVector.broadcast(F, x[x0 + c + s + 1]);
-                    y1 = FloatVector.broadcast(F, x[x1 + c + s + 1]);
-                    y2 = FloatVector.broadcast(F, x[x2 + c + s + 1]);
-                    lo0 = wl.fma(y0, lo0);
-                    ho0 = wh.fma(y0, ho0);
-                    lo1 = wl.fma(y1, lo1);
-                    ho1 = wh.fma(y1, ho1);
-                    lo2 = wl.fma(y2, lo2);
-                    ho2 = wh.fma(y2, ho2);
-                }
-            }
-            IntVector scales = load(t, base);
-            FloatVector sL = widen(scales, 16, magic), sH = widen(scales, 0, magic);
-            FloatVector b0 = FloatVector.broadcast(F, x[x0 + cols + b]), b1 = FloatVector.broadcast(F, x[x1 + cols + b]), b2 = FloatVector.broadcast(F, x[x2 + cols + b]);
-            le0.add(lo0).sub(b0).fma(sL, FloatVector.fromArray(F, tot, 0)).intoArray(tot, 0);
-            he0.add(ho0).sub(b0).fma(sH, FloatVector.fromArray(F, tot, N)).intoArray(tot, N);
-            le1.add(lo1).sub(b1).fma(sL, FloatVector.fromArray(F, tot, 2 * N)).intoArray(tot, 2 * N);
-            he1.add(ho1).sub(b1).fma(sH, FloatVector.fromArray(F, tot, 3 * N)).intoArray(tot, 3 * N);
-            le2.add(lo2).sub(b2).fma(sL, FloatVector.fromArray(F, tot, 4 * N)).intoArray(tot, 4 * N);
-            he2.add(ho2).sub(b2).fma(sH, FloatVector.fromArray(F, tot, 5 * N)).intoArray(tot, 5 * N);
-        }
-        return tot;
-    }
-
-    /**
-     * Three inputs (x0, x1, x2) over tile t in Q8_0's order, six chains: {@link #pass5Single} for
+     * Three inputs (x0, x1, x2) over tile t, six chains: {@link #pass5} for
      * groups of two or three inputs, which it would take at the cost of five.
      */
-    static float[] pass3Single(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int bits, float magic) {
+    static float[] pass3(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int bits, float magic) {
         int slots = 32 / bits;
         long block = blockBytes(bits);
         float[] tot = scratch();
@@ -416,11 +328,11 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     }
 
     /**
-     * Five inputs (x0 .. x4) over tile t in Q8_0's order, ten chains in registers (low and high
+     * Five inputs (x0 .. x4) over tile t, ten chains in registers (low and high
      * rows per input), the sums in the scratch array, which it returns (inlined as
      * {@link #pass1}): each column's values are loaded and widened once for all five.
      */
-    static float[] pass5Single(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int x3, int x4, int bits, float magic) {
+    static float[] pass5(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int x3, int x4, int bits, float magic) {
         int slots = 32 / bits;
         long block = blockBytes(bits);
         float[] tot = scratch();

@@ -45,15 +45,15 @@ public final class Q8Tiles extends BlockTiles {
         return new Q8Tiles(name, segment, rows, cols, scaleExponent);
     }
 
+    /** Two tiles at a time; a lone one (an odd count's last) through the pass of three. */
     @Override
     int single(int k, int full, float[] x, float[] out) {
-        return pass1Two(tiles, k, full, blocks, cols, x, out, 8, magic);
-    }
-
-    /** Five inputs in one pass (Q4_0 takes three). */
-    @Override
-    int passWidth() {
-        return 5;
+        if (full >= 2) {
+            kernel1(k, x, out);
+            return 2;
+        }
+        kernel3(k, x, inputStride(), 0, 1, out, rows);
+        return 1;
     }
 
     @Override
@@ -63,19 +63,20 @@ public final class Q8Tiles extends BlockTiles {
         return 1;
     }
 
-    /**
-     * Two or three inputs through {@link #pass3Single}, four or five through {@link #pass5Single},
-     * each a compilation of its own: a CompileCommand keeps the kernel* methods from being
-     * inlined (with both passes in one compilation, C2 reached its node count and left one a call).
-     */
+    // The kernel* methods are compiled each on its own: a CompileCommand keeps them from being
+    // inlined, since two passes in one compilation took C2 past its node count (docs/benchmarks.md).
+    private void kernel1(int k, float[] x, float[] out) {
+        pass1(tiles, k, blocks, cols, x, out, 8, magic);
+    }
+
     private void kernel3(int k, float[] x, int xs, int t0, int n, float[] out, int os) {
         int last = t0 + n - 1;
-        store(pass3Single(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs, 8, magic), k, t0, n, out, os);
+        store(pass3(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs, 8, magic), k, t0, n, out, os);
     }
 
     private void kernel5(int k, float[] x, int xs, int t0, int n, float[] out, int os) {
         int last = t0 + n - 1;
-        store(pass5Single(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs,
+        store(pass5(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs,
                 Math.min(t0 + 3, last) * xs, Math.min(t0 + 4, last) * xs, 8, magic), k, t0, n, out, os);
     }
 }
