@@ -186,6 +186,39 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         return 5;
     }
 
+    /** Two tiles at a time; a lone one (an odd count's last) through the pass of three. */
+    @Override
+    final int single(int k, int full, float[] x, float[] out) {
+        if (full >= 2) {
+            kernel1(k, x, out);
+            return 2;
+        }
+        store(kernel3(k, x, 0, 0, 0), k, 0, 1, out, rows);
+        return 1;
+    }
+
+    @Override
+    final int group(int k, int full, float[] x, int xs, int t0, int n, float[] out, int os) {
+        int last = t0 + n - 1;
+        int x0 = t0 * xs, x1 = Math.min(t0 + 1, last) * xs, x2 = Math.min(t0 + 2, last) * xs;
+        float[] s = n <= 3 ? kernel3(k, x, x0, x1, x2) : kernel5(k, x, x0, x1, x2, Math.min(t0 + 3, last) * xs, Math.min(t0 + 4, last) * xs);
+        store(s, k, t0, n, out, os);
+        return 1;
+    }
+
+    // A format's passes with its constants: the kernel* methods are compiled each on its own (a
+    // CompileCommand keeps them from being inlined: two passes in one compilation took C2 past its
+    // node count, docs/benchmarks.md).
+
+    /** {@link #pass1} over tiles k and k + 1. */
+    abstract void kernel1(int k, float[] x, float[] out);
+
+    /** {@link #pass3} over tile k. */
+    abstract float[] kernel3(int k, float[] x, int x0, int x1, int x2);
+
+    /** {@link #pass5} over tile k. */
+    abstract float[] kernel5(int k, float[] x, int x0, int x1, int x2, int x3, int x4);
+
     /** Per input: its values times 2^(-sB), exact, then per block -bias * (its sum outside the top slot), where the block's chains start. */
     @Override
     final float[] inputs(float[] x, int xStride, int T) {

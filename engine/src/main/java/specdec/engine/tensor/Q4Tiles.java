@@ -48,38 +48,18 @@ public final class Q4Tiles extends BlockTiles {
         return new Q4Tiles(name, segment, rows, cols, scaleExponent);
     }
 
-    /** Two tiles at a time; a lone one (an odd count's last) through the pass of three. */
     @Override
-    int single(int k, int full, float[] x, float[] out) {
-        if (full >= 2) {
-            kernel1(k, x, out);
-            return 2;
-        }
-        kernel3(k, x, inputStride(), 0, 1, out, rows);
-        return 1;
-    }
-
-    @Override
-    int group(int k, int full, float[] x, int xs, int t0, int n, float[] out, int os) {
-        if (n <= 3) kernel3(k, x, xs, t0, n, out, os);
-        else kernel5(k, x, xs, t0, n, out, os);
-        return 1;
-    }
-
-    // The kernel* methods are compiled each on its own: a CompileCommand keeps them from being
-    // inlined, since two passes in one compilation took C2 past its node count (docs/benchmarks.md).
-    private void kernel1(int k, float[] x, float[] out) {
+    void kernel1(int k, float[] x, float[] out) {
         pass1(tiles, k, blocks, cols, x, out, 4, magic);
     }
 
-    private void kernel3(int k, float[] x, int xs, int t0, int n, float[] out, int os) {
-        int last = t0 + n - 1;
-        store(pass3(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs, 4, magic), k, t0, n, out, os);
+    @Override
+    float[] kernel3(int k, float[] x, int x0, int x1, int x2) {
+        return pass3(tiles[k], blocks, cols, x, x0, x1, x2, 4, magic);
     }
 
-    private void kernel5(int k, float[] x, int xs, int t0, int n, float[] out, int os) {
-        int last = t0 + n - 1;
-        store(pass5(tiles[k], blocks, cols, x, t0 * xs, Math.min(t0 + 1, last) * xs, Math.min(t0 + 2, last) * xs,
-                Math.min(t0 + 3, last) * xs, Math.min(t0 + 4, last) * xs, 4, magic), k, t0, n, out, os);
+    @Override
+    float[] kernel5(int k, float[] x, int x0, int x1, int x2, int x3, int x4) {
+        return pass5(tiles[k], blocks, cols, x, x0, x1, x2, x3, x4, 4, magic);
     }
 }
