@@ -181,10 +181,6 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         return cols + blocks;
     }
 
-    @Override
-    final int passWidth() {
-        return 5;
-    }
 
     /** Two tiles at a time; a lone one (an odd count's last) through the pass of three. */
     @Override

@@ -63,10 +63,6 @@ public final class F32Tiles extends Tiles {
         return DType.F32;
     }
 
-    @Override
-    int passWidth() {
-        return 5;
-    }
 
     /** Pairs of tiles, so that the threads' ranges get their passes over two tiles at once. */
     @Override

@@ -95,10 +95,6 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         return 2 * R;
     }
 
-    @Override
-    final int passWidth() {
-        return 5;
-    }
 
     /** The scalar reference: the kernels' order of operations, one row. */
     @Override

@@ -90,15 +90,13 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
         throw new UnsupportedOperationException();
     }
 
-    /** The most inputs {@link #group} takes in one pass: three where a column's weights widen. */
-    int passWidth() {
-        return 3;
-    }
+    /** The most inputs {@link #group} takes in one pass: K + 1 for K = 4, in every format. */
+    static final int PASS = 5;
 
     /**
      * Tile k and, where a format reads several at once, the next ones of the {@code full} full
      * tiles from k on (none when k is the partial last one), with inputs t0 .. t0 + n - 1 (n at
-     * most {@link #passWidth}; past the last, the last input repeats); results for rows below
+     * most {@link #PASS}; past the last, the last input repeats); results for rows below
      * {@link #rows} (through {@link #store}). Returns how many tiles it took, the same for every
      * t0.
      */
@@ -136,14 +134,13 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
      * out[t * outStride + j] for t < T, j in [j0, j1): j0 a multiple of {@link #rowGroup()}, j1
      * too or the last row (or a multiple of R, the tile). One input takes passes of one tile or,
      * where a format reads several at once, of more; more inputs take passes of up to
-     * {@link #passWidth} inputs, each loading and widening a column once for all of them (K + 1 =
-     * 5: one pass for F32, BF16, F16 and Q8_0; three, then two for Q4_0, the second finding the tile
-     * in cache).
+     * {@link #PASS} inputs, each loading and widening a column once for all of them (K + 1 =
+     * 5: one pass in every format; two or three: a narrower pass where a format has one).
      */
     @Override
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
         if (j0 % R != 0 || (j1 % R != 0 && j1 != rows)) throw new IllegalArgumentException(name + ": rows [" + j0 + ", " + j1 + ") do not start and end on tiles of " + R);
-        int k1 = tileCount(j1), width = passWidth();
+        int k1 = tileCount(j1), width = PASS;
         int full = Math.min(k1, rows / R);
         float[] in = inputs(x, xStride, T);
         if (in != x) {
