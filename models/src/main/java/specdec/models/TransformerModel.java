@@ -3,6 +3,7 @@ package specdec.models;
 import specdec.engine.SpecdecException;
 import specdec.engine.backend.Backend;
 import specdec.engine.backend.Tensor;
+import specdec.engine.io.HugePageArena;
 import specdec.engine.io.OffHeap;
 import specdec.engine.kv.KvCache;
 import specdec.engine.model.LanguageModel;
@@ -36,7 +37,7 @@ public abstract class TransformerModel implements LanguageModel {
     private Tensor lastHidden;
     private Tensor logitsScratch;
     private final DType quantization;
-    private final Arena quantArena = Arena.ofShared();
+    private final Arena quantArena = new HugePageArena();
     private long quantBytes;
     private int keptUnquantised;
     private static final Logger LOG = LoggerFactory.getLogger(TransformerModel.class);

@@ -7,6 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import specdec.engine.SpecdecException;
 import specdec.engine.backend.Backend;
+import specdec.engine.io.OffHeap;
 import specdec.engine.kv.KvCache;
 import specdec.models.ModelLoader;
 import specdec.models.TransformerModel;
@@ -84,6 +85,8 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                 double ratio = verifyMs / stepMs;
                 long weightBytes = m.weightBytesPerToken();
                 double readGbPerSec = weightBytes / (stepMs * 1e6);
+                long nativeBytes = OffHeap.nativeBytes(), hugeBytes = OffHeap.hugePageBytes();
+                String thp = OffHeap.transparentHugePages();
                 if (json) {
                     ObjectNode o = new ObjectMapper().createObjectNode();
                     o.put("model", model.toString());
@@ -98,6 +101,9 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                     o.put("prefill_ms_p50", prefillSec * 1000);
                     o.put("k", k);
                     o.put("forward_k1_over_forward_1", ratio);
+                    o.put("native_bytes", nativeBytes);
+                    o.put("huge_page_bytes", hugeBytes);
+                    o.put("transparent_huge_pages", thp);
                     o.put("warmup_rounds", warm.rounds());
                     o.put("warmup_s", warm.seconds());
                     o.put("warmup_jit_settled", warm.settled());
@@ -108,6 +114,8 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                     out().printf("weights %.1f MB read per token: %.1f GB/s%n", weightBytes / 1e6, readGbPerSec);
                     out().printf("prefill %.1f tok/s (%d tokens)%n", prefillTokPerSec, promptLen);
                     out().printf("forward(%d)/forward(1) = %.2f (%.2f ms / %.2f ms)%n", k + 1, ratio, verifyMs, stepMs);
+                    out().printf("memory  %.1f MB native (weights, KV cache); %s on 2 MiB pages (transparent huge pages: %s)%n",
+                            nativeBytes / 1e6, hugeBytes < 0 ? "unknown" : String.format("%.1f MB of the process", hugeBytes / 1e6), thp);
                     out().printf("warm-up %s%n", warm.describe());
                 }
             }

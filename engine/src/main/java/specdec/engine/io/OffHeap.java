@@ -1,9 +1,12 @@
 package specdec.engine.io;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,6 +31,29 @@ public final class OffHeap {
 
     public static long nativeBytes() {
         return NATIVE.get();
+    }
+
+    /** The process's anonymous memory on 2 MiB pages (AnonHugePages of /proc/self/smaps_rollup), or -1 where that file is not there. */
+    public static long hugePageBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
+                if (line.startsWith("AnonHugePages:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** The transparent huge page mode (always, madvise, never), or "unknown" where it cannot be read. */
+    public static String transparentHugePages() {
+        try {
+            String s = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+            int a = s.indexOf('['), b = s.indexOf(']');
+            return a >= 0 && b > a ? s.substring(a + 1, b) : "unknown";
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     /** Bytes of files mapped into memory (the weights), as the JVM's "mapped" buffer pool reports them. */

@@ -3,6 +3,7 @@ package specdec.models.gpt2;
 import specdec.engine.backend.Activation;
 import specdec.engine.backend.Backend;
 import specdec.engine.backend.Tensor;
+import specdec.engine.io.HugePageArena;
 import specdec.engine.io.OffHeap;
 import specdec.engine.kv.KvCache;
 import specdec.engine.safetensors.Checkpoint;
@@ -23,7 +24,7 @@ import java.util.Map;
  */
 public final class Gpt2Model extends TransformerModel {
     private final Gpt2Config cfg;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena = new HugePageArena();
     private long relaidBytes;
     private final WeightTensor wte, wpe, lnFw, lnFb, lmHead;
     private final Layer[] layers;

@@ -1,5 +1,6 @@
 package specdec.engine.backend.cpu;
 
+import specdec.engine.io.HugePageArena;
 import specdec.engine.io.OffHeap;
 import specdec.engine.kv.KvCache;
 
@@ -8,7 +9,7 @@ import java.lang.foreign.MemorySegment;
 
 /** K and V per layer as off-heap [capacity][kvDim] float buffers, allocated once. */
 public final class CpuKvCache extends KvCache {
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena = new HugePageArena();
     final MemorySegment[] keys;
     final MemorySegment[] values;
 
