@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import specdec.engine.io.HugePageArena;
 import specdec.engine.safetensors.Encoders;
 import specdec.engine.tensor.DType;
 import specdec.engine.tensor.BF16Tiles;
@@ -65,7 +66,7 @@ public class MatmulBench {
         DType d = DType.valueOf(dtype);
         // a shared arena, as the model's weights and caches use: segments of an automatic arena
         // measured 10-100x slower in this kernel (their liveness checks stay in the loop)
-        arena = Arena.ofShared();
+        arena = new HugePageArena(); // the models' memory: 2 MiB pages where the kernel grants them
         SplittableRandom rng = new SplittableRandom(1);
         w = matrix(d, rows, cols, std, tiles, rng, arena);
         x = new float[8 * cols];

@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import specdec.engine.io.HugePageArena;
 import specdec.engine.tensor.DType;
 import specdec.engine.tensor.WeightTensor;
 
@@ -50,7 +51,7 @@ public class StreamBench {
     @Setup
     public void setup() {
         DType d = DType.valueOf(dtype);
-        arena = Arena.ofShared();
+        arena = new HugePageArena(); // the models' memory: 2 MiB pages where the kernel grants them
         SplittableRandom rng = new SplittableRandom(1);
         matrices = new ArrayList<>();
         for (int layer = 0; layer < 12; layer++) {
