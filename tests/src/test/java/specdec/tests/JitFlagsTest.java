@@ -32,9 +32,9 @@ class JitFlagsTest {
         assertThat(loop.find()).as("the launcher's CompileCommand loop").isTrue();
         List<String> flags = new ArrayList<>(List.of("-XX:CompileCommand=quiet"));
         for (String m : loop.group(1).trim().split("\\s+")) flags.add("-XX:CompileCommand=inline," + loop.group(2) + m.replace("'", ""));
-        Matcher single = Pattern.compile("jit\\+=\\(\"(-XX:CompileCommand=dontinline,[^\"]+)\"\\)").matcher(script);
+        Matcher single = Pattern.compile("jit\\+=\\(\"(-XX:[^\"$]+)\"\\)").matcher(script);
         while (single.find()) flags.add(single.group(1));
-        assertThat(flags).anyMatch(f -> f.startsWith("-XX:CompileCommand=dontinline,"));
+        assertThat(flags).anyMatch(f -> f.startsWith("-XX:CompileCommand=dontinline,")).contains("-XX:Tier3DelayOn=100000");
         assertThat(script).contains("-XX:-UseOnStackReplacement", "-XX:CompileThresholdScaling=0.5", "\"${jit[@]}\"");
         return flags;
     }

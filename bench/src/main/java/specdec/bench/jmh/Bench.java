@@ -12,6 +12,13 @@ final class Bench {
     // The launcher's CompileCommands, one JVM argument each (JMH's benchmark list is line-based,
     // so they cannot share one): the vector helpers stay inlined into every kernel, and Q8_0's and
     // Q4_0's passes compile each on its own; see docs/benchmarks.md.
+    /**
+     * Kernels always go from C1's tier 2 or 3 on to C2: with C2's queue long (a busy start on two
+     * cores), HotSpot compiles a method at tier 2 and moves it on only once the queue is short,
+     * which left GPT-2's one-input F16 kernel at tier 2 for a whole run in a third of runs
+     * (64-67 tok/s against 85-89); see the launcher.
+     */
+    static final String TIER3_DELAY = "-XX:Tier3DelayOn=100000";
     static final String CC_QUIET = "-XX:CompileCommand=quiet";
     static final String CC_LANES = "-XX:CompileCommand=inline,specdec.engine.tensor.Lanes::*";
     static final String CC_HALFS = "-XX:CompileCommand=inline,specdec.engine.tensor.Halfs::*";

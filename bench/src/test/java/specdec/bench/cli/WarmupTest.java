@@ -14,6 +14,8 @@ class WarmupTest {
         final AtomicLong now = new AtomicLong(), compiled = new AtomicLong();
         final long[] compileInRound;
         int rounds;
+        /** The compiler reports work in flight (queued or compiling) until this round. */
+        int busyUntil;
 
         Fake(long... compileInRound) {
             this.compileInRound = compileInRound;
@@ -26,7 +28,7 @@ class WarmupTest {
         }
 
         Warmup.Result run(int minRounds, long quietMs, long capMs) {
-            return Warmup.run(this::round, minRounds, quietMs * MS, capMs * MS, compiled::get, now::get);
+            return Warmup.run(this::round, minRounds, quietMs * MS, capMs * MS, compiled::get, () -> rounds < busyUntil, now::get);
         }
     }
 
@@ -75,5 +77,34 @@ class WarmupTest {
         assertThat(f.run(3, 0, 30_000).rounds()).isEqualTo(3);
         // and one round at least
         assertThat(new Fake().run(0, 0, 30_000).rounds()).isEqualTo(1);
+    }
+
+    @Test
+    void waitsForACompilationStillInFlight() {
+        // no compilation finishes, but one is in flight until round 30: quiet from round 10, busy until 30
+        Fake f = new Fake();
+        f.busyUntil = 30;
+        Warmup.Result r = f.run(16, 100, 30_000);
+        assertThat(r.rounds()).isEqualTo(30);
+        assertThat(r.settled()).isTrue();
+        f = new Fake();
+        f.busyUntil = Integer.MAX_VALUE;
+        r = f.run(4, 100, 500);
+        assertThat(r.rounds()).isEqualTo(50);
+        assertThat(r.settled()).isFalse();
+    }
+
+    @Test
+    void readsHotSpotsCompilerQueueListing() {
+        String idle = "12345:\nCurrent compiles: \n\nC1 compile queue:\nEmpty\n\nC2 compile queue:\nEmpty\n";
+        String compiling = "12345:\nCurrent compiles: \nC2 CompilerThread0  3954       4       specdec.engine.tensor.HalfTiles::group (252 bytes)\n\n"
+                + "C1 compile queue:\nEmpty\n\nC2 compile queue:\nEmpty\n";
+        String queued = "12345:\nCurrent compiles: \n\nC1 compile queue:\nEmpty\n\nC2 compile queue:\n"
+                + "3960       4       jdk.incubator.vector.FloatVector::abs (8 bytes)\n";
+        assertThat(Warmup.busy(idle)).isFalse();
+        assertThat(Warmup.busy(compiling)).isTrue();
+        assertThat(Warmup.busy(queued)).isTrue();
+        // this JVM (HotSpot) answers the command in that form
+        assertThat(Warmup.compilerQueue()).contains("Current compiles:", "C1 compile queue:", "C2 compile queue:");
     }
 }
