@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench-decode", mixinStandardHelpOptions = true,
-        description = "Measure one-token decode speed, the rate it reads the weights at (GB/s), prefill speed and the cost of a K+1-token forward relative to one token.")
+        description = "Measure one-token decode speed, the rate it reads the weights at (GB/s), prefill speed and the cost of a K+1-token forward relative to one token; also reports how much of the memory sits on 2 MiB pages.")
 final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption;

@@ -1,6 +1,8 @@
 package specdec.engine.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import specdec.engine.backend.Activation;
 import specdec.engine.backend.Backend;
@@ -295,7 +297,6 @@ public final class CpuBackend implements Backend {
             int kvh = h / atGroup;
             int last = atPos0 + t;
             int qOff = t * atQCols + h * hd;
-            float max = Float.NEGATIVE_INFINITY;
             int s = 0;
             long rowBytes = (long) kvDim * Float.BYTES, headOff = (long) kvh * hd * Float.BYTES;
             if (hd % F.length() == 0) {
@@ -303,18 +304,7 @@ public final class CpuBackend implements Backend {
                 for (; s + 3 <= last; s += 4) headDot4(keys, s * rowBytes + headOff, rowBytes, atQ, qOff, hd, sc, s);
             }
             for (; s <= last; s++) sc[s] = headDot(keys, s * rowBytes + headOff, atQ, qOff, hd);
-            for (s = 0; s <= last; s++) {
-                float v = sc[s] * atScale;
-                sc[s] = v;
-                if (v > max) max = v;
-            }
-            float total = 0;
-            for (s = 0; s <= last; s++) {
-                float e = (float) Math.exp(sc[s] - max);
-                sc[s] = e;
-                total += e;
-            }
-            float inv = 1f / total;
+            float inv = 1f / softmaxWeights(sc, last + 1, atScale);
             int oOff = t * atHeads * hd + h * hd;
             if (hd % (4 * F.length()) == 0) {
                 // the weighted sum of four vectors of the head at a time, kept in registers over all positions
@@ -326,6 +316,31 @@ public final class CpuBackend implements Backend {
                 for (s = 0; s <= last; s++) headAxpy(sc[s] * inv, values, s * rowBytes + headOff, atOut, oOff, hd);
             }
         }
+    }
+
+    /**
+     * sc[0 .. n) = e^(scale * sc[s] - max), the max over the scaled scores; returns their sum (per
+     * lane in position order, then the lanes in {@link Lanes#sum}'s tree: the same bits for a
+     * query whatever T). Vectorised: a scalar Math.exp per position cost more than the scores
+     * themselves (AttentionBench, docs/benchmarks.md).
+     */
+    static float softmaxWeights(float[] sc, int n, float scale) {
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int s = 0; s < n; s += F.length()) {
+            VectorMask<Float> in = F.indexInRange(s, n);
+            FloatVector v = FloatVector.fromArray(F, sc, s, in).mul(scale);
+            v.intoArray(sc, s, in);
+            max = max.lanewise(VectorOperators.MAX, v, in);
+        }
+        float m = max.reduceLanes(VectorOperators.MAX);
+        FloatVector sum = FloatVector.zero(F);
+        for (int s = 0; s < n; s += F.length()) {
+            VectorMask<Float> in = F.indexInRange(s, n);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, sc, s, in).sub(m));
+            e.intoArray(sc, s, in);
+            sum = sum.add(e, in);
+        }
+        return Lanes.sum(sum);
     }
 
     /** dot(cache row at byte kOff, q[qOff .. qOff + hd)). */

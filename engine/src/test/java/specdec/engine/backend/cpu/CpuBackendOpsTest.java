@@ -113,9 +113,9 @@ class CpuBackendOpsTest {
         assertClose(x.data(), want, 1e-5);
     }
 
-    /** Head sizes off the vector width (20) and on it (64, 128: the four-position and register-sum paths). */
+    /** Head sizes off the vector width (20) and on it (64, 128: the four-position and register-sum paths); contexts short and long (the softmax over many vectors of positions, with a tail). */
     @ParameterizedTest(name = "T={0} hd={1} pos0={2}")
-    @org.junit.jupiter.params.provider.CsvSource({"1,20,6", "4,20,6", "1,64,37", "5,64,37", "5,128,9", "1,128,3"})
+    @org.junit.jupiter.params.provider.CsvSource({"1,20,6", "4,20,6", "1,64,37", "5,64,37", "5,128,9", "1,128,3", "5,64,300", "1,20,517"})
     void groupedQueryAttentionOverTheCache(int T, int hd, int pos0) {
         int heads = 4, kvHeads = 2, kvDim = kvHeads * hd;
         float scale = 0.3f;
