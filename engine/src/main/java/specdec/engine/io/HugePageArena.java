@@ -18,7 +18,7 @@ import java.lang.invoke.MethodHandle;
  *
  * <p>Why: the weights are read in long streams every token, and on 4 KiB pages each page is a
  * TLB miss (a two-level walk in a virtual machine) and a restart for the hardware prefetcher.
- * GPT-2 124M on both cores decoded 0–25 % faster on huge pages (Q4_0 182–191 tok/s against
+ * GPT-2 124M on both cores decoded up to 25 % faster on huge pages (Q4_0 182–191 tok/s against
  * 154–184, f32 51 against 45–49; docs/benchmarks.md).
  */
 public final class HugePageArena implements Arena {
