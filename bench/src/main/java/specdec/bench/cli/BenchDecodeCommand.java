@@ -32,10 +32,10 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--k", defaultValue = "4", description = "Draft length K for the forward(K+1)/forward(1) ratio (default: ${DEFAULT-VALUE}).")
     int k;
 
-    @Option(names = "--warmup", defaultValue = "16", description = "Untimed rounds first, each a (K+1)-token forward and a one-token step: at least this many (default: ${DEFAULT-VALUE}), then more until the JIT compiler has finished nothing for --warmup-quiet seconds (at most 30 s in all). Steps past the context wrap back to the prompt's end.")
+    @Option(names = "--warmup", defaultValue = "16", description = "Untimed rounds first, each a (K+1)-token forward and a one-token step: at least this many (default: ${DEFAULT-VALUE}), then more until the JIT compiler has finished nothing for --warmup-quiet seconds and has nothing queued or in progress (at most 30 s in all). Steps past the context wrap back to the prompt's end.")
     int warmup;
 
-    @Option(names = "--warmup-quiet", defaultValue = "1", description = "Seconds without a finished JIT compilation that end the warm-up (default: ${DEFAULT-VALUE}; 0: just the --warmup rounds).")
+    @Option(names = "--warmup-quiet", defaultValue = "1", description = "Seconds without a finished JIT compilation (and none queued or in progress) that end the warm-up (default: ${DEFAULT-VALUE}; 0: just the --warmup rounds).")
     double warmupQuiet;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")

@@ -107,7 +107,7 @@ final class GenerateCommand extends CliCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1", description = "Untimed generations run first so the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--warmup-quiet", defaultValue = "0", description = "After the --warmup generations, more until the JIT compiler has finished nothing for this many seconds (at most 30 s in all; default: ${DEFAULT-VALUE}, none; 1 for timing comparisons).")
+    @Option(names = "--warmup-quiet", defaultValue = "0", description = "After the --warmup generations, more until the JIT compiler has finished nothing for this many seconds and has nothing queued or in progress (at most 30 s in all; default: ${DEFAULT-VALUE}, none; 1 for timing comparisons).")
     double warmupQuiet;
 
     @Option(names = "--json", description = "Print one GenerationResult JSON object per sample per line.")
