@@ -21,6 +21,9 @@ public interface ModelConfig {
     /** Key/value width per position: kv heads x head dim. */
     int kvDim();
 
+    /** Width of one attention head. */
+    int headDim();
+
     /** The tensors the checkpoint must hold, names and shapes exactly as HF stores them. */
     List<TensorSpec> tensors();
 

@@ -162,7 +162,7 @@ public abstract class TransformerModel implements LanguageModel {
         if (capacity > contextLength()) {
             throw new SpecdecException("a cache of " + capacity + " positions exceeds the model's context of " + contextLength());
         }
-        return backend.newKvCache(config.layers(), capacity, config.kvDim());
+        return backend.newKvCache(config.layers(), capacity, config.kvDim(), config.headDim());
     }
 
     /** Allocates the architecture's scratch tensors for {@code rows} tokens per forward. */

@@ -48,7 +48,7 @@ public class AttentionBench {
     public void setup() {
         backend = new CpuBackend(1);
         int d = HEADS * HEAD_DIM;
-        cache = backend.newKvCache(1, cacheLength + T, d);
+        cache = backend.newKvCache(1, cacheLength + T, d, HEAD_DIM);
         SplittableRandom rng = new SplittableRandom(3);
         Tensor k = backend.allocate(cacheLength + T, d), v = backend.allocate(cacheLength + T, d);
         Bench.fill(k, rng);

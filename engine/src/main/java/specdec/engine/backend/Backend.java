@@ -14,7 +14,8 @@ public interface Backend extends AutoCloseable {
     /** A zeroed activation tensor of {@code rows} x {@code cols}. */
     Tensor allocate(int rows, int cols);
 
-    KvCache newKvCache(int layers, int capacity, int kvDim);
+    /** A cache of {@code capacity} positions per layer, each {@code kvDim} (kv heads x {@code headDim}) keys and values. */
+    KvCache newKvCache(int layers, int capacity, int kvDim, int headDim);
 
     /** out[t] = table[tokens[offset + t]]. */
     void embed(Tensor out, WeightTensor table, int[] tokens, int offset, int T);

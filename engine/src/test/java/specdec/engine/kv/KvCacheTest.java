@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class KvCacheTest {
     @Test
     void rollbackOnlyMovesTheLength() {
-        try (CpuBackend b = new CpuBackend(1); KvCache c = b.newKvCache(2, 8, 4)) {
+        try (CpuBackend b = new CpuBackend(1); KvCache c = b.newKvCache(2, 8, 4, 2)) {
             c.advance(5);
             assertThat(c.length()).isEqualTo(5);
             c.rollback(2);
@@ -23,7 +23,7 @@ class KvCacheTest {
 
     @Test
     void writingPastCapacityIsAClearError() {
-        try (CpuBackend b = new CpuBackend(1); KvCache c = b.newKvCache(1, 4, 2)) {
+        try (CpuBackend b = new CpuBackend(1); KvCache c = b.newKvCache(1, 4, 2, 1)) {
             c.advance(3);
             assertThatThrownBy(() -> c.checkRoom(2)).isInstanceOf(ContextFullException.class)
                     .hasMessageContaining("3 cached + 2 new positions exceed the capacity of 4");

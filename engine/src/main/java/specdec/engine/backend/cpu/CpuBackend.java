@@ -75,8 +75,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public KvCache newKvCache(int layers, int capacity, int kvDim) {
-        return new CpuKvCache(layers, capacity, kvDim);
+    public KvCache newKvCache(int layers, int capacity, int kvDim, int headDim) {
+        return new CpuKvCache(layers, capacity, kvDim, headDim);
     }
 
     @Override
@@ -250,16 +250,23 @@ public final class CpuBackend implements Backend {
     public void storeKv(KvCache cache, int layer, Tensor k, Tensor v, int pos0, int T) {
         CpuKvCache c = (CpuKvCache) cache;
         CpuTensor kt = cpu(k), vt = cpu(v);
-        int d = c.kvDim();
-        long at = (long) pos0 * d * Float.BYTES;
-        MemorySegment.copy(kt.data(), 0, c.keys[layer], ValueLayout.JAVA_FLOAT, at, T * d);
-        MemorySegment.copy(vt.data(), 0, c.values[layer], ValueLayout.JAVA_FLOAT, at, T * d);
+        int d = c.kvDim(), hd = c.headDim;
+        for (int t = 0; t < T; t++) {
+            for (int h = 0; h < d / hd; h++) {
+                long at = c.at(h, pos0 + t);
+                MemorySegment.copy(kt.data(), t * kt.cols() + h * hd, c.keys[layer], ValueLayout.JAVA_FLOAT, at, hd);
+                MemorySegment.copy(vt.data(), t * vt.cols() + h * hd, c.values[layer], ValueLayout.JAVA_FLOAT, at, hd);
+            }
+        }
     }
 
     @Override
     public void attention(Tensor out, Tensor q, KvCache cache, int layer, int pos0, int T,
                           int heads, int kvHeads, int headDim, float scale) {
         CpuKvCache c = (CpuKvCache) cache;
+        if (headDim != c.headDim || kvHeads * headDim != c.kvDim()) {
+            throw new IllegalArgumentException("attention over " + kvHeads + " kv heads of " + headDim + " on a cache of " + c.kvDim() + " per position in heads of " + c.headDim);
+        }
         int threads = pool.threads();
         if (scores.length < threads || scores[0].length < pos0 + T) {
             float[][] s = new float[threads][];
@@ -288,7 +295,6 @@ public final class CpuBackend implements Backend {
     private void attentionRange(int start, int end, int worker) {
         float[] sc = scores[worker];
         int hd = atHeadDim;
-        int kvDim = atCache.kvDim();
         MemorySegment keys = atCache.keys[atLayer];
         MemorySegment values = atCache.values[atLayer];
         for (int item = start; item < end; item++) {
@@ -298,7 +304,7 @@ public final class CpuBackend implements Backend {
             int last = atPos0 + t;
             int qOff = t * atQCols + h * hd;
             int s = 0;
-            long rowBytes = (long) kvDim * Float.BYTES, headOff = (long) kvh * hd * Float.BYTES;
+            long rowBytes = (long) hd * Float.BYTES, headOff = atCache.at(kvh, 0);
             if (hd % F.length() == 0) {
                 // four positions per call: their lane sums reduce together (Lanes.sum4, the same bits as one by one)
                 for (; s + 3 <= last; s += 4) headDot4(keys, s * rowBytes + headOff, rowBytes, atQ, qOff, hd, sc, s);

@@ -119,7 +119,7 @@ class CpuBackendOpsTest {
     void groupedQueryAttentionOverTheCache(int T, int hd, int pos0) {
         int heads = 4, kvHeads = 2, kvDim = kvHeads * hd;
         float scale = 0.3f;
-        try (KvCache cache = backend.newKvCache(1, pos0 + T, kvDim)) {
+        try (KvCache cache = backend.newKvCache(1, pos0 + T, kvDim, hd)) {
             CpuTensor keys = tensor(pos0 + T, kvDim, 1), values = tensor(pos0 + T, kvDim, 1);
             backend.storeKv(cache, 0, keys, values, 0, pos0 + T);
             CpuTensor q = tensor(T, heads * hd, 1), out = new CpuTensor(T, heads * hd);
@@ -144,6 +144,17 @@ class CpuBackendOpsTest {
                     }
                 }
             assertClose(out.data(), want, 1e-5);
+        }
+    }
+
+    @Test
+    void attentionRefusesHeadsTheCacheWasNotLaidOutFor() {
+        try (KvCache cache = backend.newKvCache(1, 8, 64, 32)) {
+            CpuTensor q = tensor(1, 128, 1), out = new CpuTensor(1, 128);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> backend.attention(out, q, cache, 0, 0, 1, 4, 4, 16, 1f))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("heads of 32");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> backend.newKvCache(1, 8, 64, 24))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a multiple");
         }
     }
 
