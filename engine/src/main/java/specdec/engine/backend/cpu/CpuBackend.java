@@ -297,6 +297,7 @@ public final class CpuBackend implements Backend {
         int hd = atHeadDim;
         MemorySegment keys = atCache.keys[atLayer];
         MemorySegment values = atCache.values[atLayer];
+        long step = (long) hd * Float.BYTES; // from one position of a head to the next (head-major cache)
         for (int item = start; item < end; item++) {
             int t = item / atHeads;
             int h = item % atHeads;
@@ -304,22 +305,22 @@ public final class CpuBackend implements Backend {
             int last = atPos0 + t;
             int qOff = t * atQCols + h * hd;
             int s = 0;
-            long rowBytes = (long) hd * Float.BYTES, headOff = atCache.at(kvh, 0);
+            long headOff = atCache.at(kvh, 0);
             if (hd % F.length() == 0) {
                 // four positions per call: their lane sums reduce together (Lanes.sum4, the same bits as one by one)
-                for (; s + 3 <= last; s += 4) headDot4(keys, s * rowBytes + headOff, rowBytes, atQ, qOff, hd, sc, s);
+                for (; s + 3 <= last; s += 4) headDot4(keys, s * step + headOff, step, atQ, qOff, hd, sc, s);
             }
-            for (; s <= last; s++) sc[s] = headDot(keys, s * rowBytes + headOff, atQ, qOff, hd);
+            for (; s <= last; s++) sc[s] = headDot(keys, s * step + headOff, atQ, qOff, hd);
             float inv = 1f / softmaxWeights(sc, last + 1, atScale);
             int oOff = t * atHeads * hd + h * hd;
             if (hd % (4 * F.length()) == 0) {
                 // the weighted sum of four vectors of the head at a time, kept in registers over all positions
                 for (int done = 0; done < hd; done += 4 * F.length()) {
-                    headWeightedSum(sc, inv, last, values, headOff + done * 4L, rowBytes, atOut, oOff + done);
+                    headWeightedSum(sc, inv, last, values, headOff + done * 4L, step, atOut, oOff + done);
                 }
             } else {
                 Arrays.fill(atOut, oOff, oOff + hd, 0f);
-                for (s = 0; s <= last; s++) headAxpy(sc[s] * inv, values, s * rowBytes + headOff, atOut, oOff, hd);
+                for (s = 0; s <= last; s++) headAxpy(sc[s] * inv, values, s * step + headOff, atOut, oOff, hd);
             }
         }
     }
