@@ -34,16 +34,14 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
     private final boolean bf16;
     /**
      * F16: the tiles hold the weights times 2^scale ({@link F16Tiles#scale}), so that their
-     * widening makes no subnormal float; F16's rebiasing factor 2^(112 - scale) undoes it.
+     * widening makes no subnormal float; the inputs' factor ({@link #inputs}) undoes it.
      */
     final int scale;
-    private final float magic;
 
     HalfTiles(String name, MemorySegment segment, int rows, int cols, boolean bf16, int scale) {
         super(name, segment, rows, cols, cols * COLUMN);
         this.bf16 = bf16;
         this.scale = scale;
-        this.magic = Math.scalb(1f, 112 - scale);
     }
 
     /**
@@ -108,32 +106,32 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
 
     /**
      * Rows j of a column's int lanes (shift 16) or rows N + j (shift 0), as floats: BF16 by a
-     * shift or a mask; F16 as {@link Tiles#widen} does, rebiased by {@code magic} (2^(112 -
-     * scale): the weights, exactly), or without that last step ({@code rebias} false: values
-     * 2^(scale - 112) times the weights, exactly), whose factor the one-input pass moves to the
-     * input and sums ({@link #inputs}). The kernels read the format once; C2 takes the test out
-     * of their loops (a loop per format).
+     * shift or a mask; F16 as {@link Tiles#widen} does without its rebiasing (values 2^(scale -
+     * 112) times the weights, exactly), whose factor the passes move to the inputs and sums
+     * ({@link #inputs}). The kernels read the format once; C2 takes the test out of their loops
+     * (a loop per format).
      */
-    static FloatVector widen(IntVector v, int shift, boolean bf16, boolean rebias, float magic) {
-        if (!bf16) return rebias ? Tiles.widen(v, shift, magic) : Tiles.widen(v, shift);
+    static FloatVector widen(IntVector v, int shift, boolean bf16) {
+        if (!bf16) return Tiles.widen(v, shift);
         return (shift == 0 ? v.and(0xffff0000) : v.lanewise(VectorOperators.LSHL, shift)).reinterpretAsFloats();
     }
 
     /**
-     * F16, one input: the input times 2^64, and at [cols] the factor (2^(48 - scale)) that
-     * brings its sums back to the weights' scale, so that F16's widening leaves out a
+     * F16: each input times 2^(112 - scale), and at [cols] the factor that brings its sums back
+     * (1), so that F16's widening (values 2^(scale - 112) times the weights) leaves out a
      * multiplication per weight vector (on the fma pipes: one input over [3072, 768], one thread,
-     * 98–101 µs with it, 67–70 without). Powers of two, so the sums are the bits an unscaled
-     * computation gives wherever they stay above 2^(-78 - scale) in the weights' scale; an input of magnitude 2^62 or more is scaled
-     * down instead (2^(125 - its exponent)). More inputs, and BF16, read x as it is: the
-     * five-input pass without the multiplication was faster in cache but 5–15 % slower from
-     * memory (GPT-2 124M at f16, both cores: 11.2–11.7 against 9.5–10.5 ms a five-token forward).
+     * 98–101 µs with it, 67–70 without; the five-token forward of GPT-2 124M on two cores of the
+     * Intel Xeon, 14.0–14.7 against 14.5–16.7 ms, TinyLlama 114–120 against 134–147). Powers of
+     * two that cancel in every product, so the sums are the unscaled computation's bits; an input
+     * of magnitude 2^(14 + scale) or more is scaled by less (its largest value to below 2^126),
+     * and there a product below 2^-126 of the scaled computation is rounded as a subnormal. BF16
+     * reads x as it is.
      */
     @Override
     final float[] inputs(float[] x, int xStride, int T) {
-        if (bf16 || T > 1) return x;
-        float[] in = inputBuffer(inputStride());
-        scaleInput(x, 0, in, 0);
+        if (bf16) return x;
+        float[] in = inputBuffer(T * inputStride());
+        for (int t = 0; t < T; t++) scaleInput(x, t * xStride, in, t * inputStride());
         return in;
     }
 
@@ -148,7 +146,9 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         for (; c + N <= cols; c += N) m = m.max(FloatVector.fromArray(F, x, xOff + c).abs());
         float max = m.reduceLanes(VectorOperators.MAX);
         for (; c < cols; c++) max = Math.max(max, Math.abs(x[xOff + c]));
-        int k = max < 0x1p62f ? 64 : 125 - Math.getExponent(max); // NaN and infinity: 128
+        // 2^(112 - scale): the products are the unscaled ones exactly; less where that would take
+        // the largest input past 2^126 (NaN and infinity: exponent 128)
+        int k = Math.min(112 - scale, 125 - Math.getExponent(max));
         float up = Math.scalb(1f, k);
         for (c = 0; c + N <= cols; c += N) FloatVector.fromArray(F, x, xOff + c).mul(up).intoArray(in, off + c);
         for (; c < cols; c++) in[off + c] = x[xOff + c] * up;
@@ -160,6 +160,12 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         if (bf16) return;
         float f = x[xi + cols];
         for (int i = from; i < from + count; i += N) FloatVector.fromArray(F, out, i).mul(f).intoArray(out, i);
+    }
+
+    /** Input q's sums in group2's scratch (both tiles) times its factor. */
+    private void rescalePass(float[] s, int q, float[] x, int xi) {
+        rescale(s, 2 * q * N, 2 * N, x, xi);
+        rescale(s, (10 + 2 * q) * N, 2 * N, x, xi);
     }
 
     private static IntVector load(MemorySegment t, long offset) {
@@ -190,8 +196,8 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         for (int c = 0; c < cols; c++) {
             IntVector v = load(t, c * COLUMN);
             FloatVector y = FloatVector.broadcast(F, x[c]);
-            lo = widen(v, 16, bf16, false, 0).fma(y, lo);
-            hi = widen(v, 0, bf16, false, 0).fma(y, hi);
+            lo = widen(v, 16, bf16).fma(y, lo);
+            hi = widen(v, 0, bf16).fma(y, hi);
         }
         lo.intoArray(out, k * R);
         hi.intoArray(out, k * R + N);
@@ -204,10 +210,10 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         for (int c = 0; c < cols; c++) {
             IntVector v = load(t, c * COLUMN), w = load(u, c * COLUMN);
             FloatVector y = FloatVector.broadcast(F, x[c]);
-            lo = widen(v, 16, bf16, false, 0).fma(y, lo);
-            hi = widen(v, 0, bf16, false, 0).fma(y, hi);
-            lo1 = widen(w, 16, bf16, false, 0).fma(y, lo1);
-            hi1 = widen(w, 0, bf16, false, 0).fma(y, hi1);
+            lo = widen(v, 16, bf16).fma(y, lo);
+            hi = widen(v, 0, bf16).fma(y, hi);
+            lo1 = widen(w, 16, bf16).fma(y, lo1);
+            hi1 = widen(w, 0, bf16).fma(y, hi1);
         }
         lo.intoArray(out, k * R);
         hi.intoArray(out, k * R + N);
@@ -225,9 +231,12 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         // a lone tile (the last of a range, or the partial last one) goes through twice
         int j = full < 2 ? k : k + 1;
         group2(tiles[k], tiles[j], x, x0, x1, x2, x3, x4, s);
-        if (!bf16 && t0 == 0 && n == 1) { // T = 1 (the partial last tile): an F16 input scaled by 2^k
-            float f = Math.scalb(x[cols], scale - 112);
-            for (int i = 0; i < 20 * N; i += N) FloatVector.fromArray(F, s, i).mul(f).intoArray(s, i);
+        if (!bf16) {
+            rescalePass(s, 0, x, x0);
+            rescalePass(s, 1, x, x1);
+            rescalePass(s, 2, x, x2);
+            rescalePass(s, 3, x, x3);
+            rescalePass(s, 4, x, x4);
         }
         store(s, 0, k, t0, n, out, os);
         if (full < 2) return 1;
@@ -237,7 +246,6 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
 
     private void group2(MemorySegment t, MemorySegment u, float[] x, int x0, int x1, int x2, int x3, int x4, float[] s) {
         boolean bf16 = this.bf16;
-        float magic = this.magic;
         FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F), b2 = FloatVector.zero(F), a3 = FloatVector.zero(F), b3 = FloatVector.zero(F);
         FloatVector a4 = FloatVector.zero(F), b4 = FloatVector.zero(F);
@@ -246,7 +254,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         FloatVector c4 = FloatVector.zero(F), d4 = FloatVector.zero(F);
         for (int c = 0; c < cols; c++) {
             IntVector v = load(t, c * COLUMN), w = load(u, c * COLUMN);
-            FloatVector lo = widen(v, 16, bf16, true, magic), hi = widen(v, 0, bf16, true, magic), lo1 = widen(w, 16, bf16, true, magic), hi1 = widen(w, 0, bf16, true, magic), y;
+            FloatVector lo = widen(v, 16, bf16), hi = widen(v, 0, bf16), lo1 = widen(w, 16, bf16), hi1 = widen(w, 0, bf16), y;
             y = FloatVector.broadcast(F, x[x0 + c]);
             a0 = lo.fma(y, a0);
             b0 = hi.fma(y, b0);

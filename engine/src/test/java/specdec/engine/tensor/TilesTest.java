@@ -161,7 +161,7 @@ class TilesTest {
         fromFloat.matmul(x, cols, 5, b, rows, 0, rows);
         assertThat(a).containsExactly(b);
         // the 16-bit tiles sum in F32Tiles' order: the same bits, F16's inputs scaled by powers of
-        // two on the way (2^64, or less for inputs of 2^62 and more)
+        // two on the way (2^(112 - scale), less for the largest inputs)
         WeightTensor tiled = tiles(half);
         for (float scale : new float[] {1f, 0x1p-40f, 0x1p70f}) {
             float[] y = x.clone();
@@ -171,6 +171,15 @@ class TilesTest {
                 fromFloat.matmul(y, cols, T, b, rows, 0, rows);
                 assertThat(Arrays.copyOf(a, T * rows)).as("inputs times %s, T=%d", scale, T).containsExactly(Arrays.copyOf(b, T * rows));
             }
+        }
+        // each input its own factor: inputs of different magnitudes in one pass
+        float[] mixed = x.clone();
+        float[] scales = {0x1p70f, 1f, 0x1p-40f, 0x1p100f, 0x1p-90f};
+        for (int t = 0; t < 5; t++) for (int c = 0; c < cols; c++) mixed[t * cols + c] *= scales[t];
+        for (int T : new int[] {2, 3, 5}) {
+            tiled.matmul(mixed, cols, T, a, rows, 0, rows);
+            fromFloat.matmul(mixed, cols, T, b, rows, 0, rows);
+            assertThat(Arrays.copyOf(a, T * rows)).as("inputs of mixed magnitudes, T=%d", T).containsExactly(Arrays.copyOf(b, T * rows));
         }
         assertThatThrownBy(() -> F32Tiles.of(Quantize.of(rowMajor(DType.F32, 3, 64, 23), DType.Q8_0, Arena.ofAuto()), Arena.ofAuto()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not F32, BF16 or F16");
