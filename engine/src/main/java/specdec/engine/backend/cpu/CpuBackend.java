@@ -37,7 +37,7 @@ public final class CpuBackend implements Backend {
     private float[] atQ;
     private float[] atOut;
     private CpuKvCache atCache;
-    private int atLayer, atPos0, atHeads, atGroup, atHeadDim, atQCols;
+    private int atLayer, atPos0, atHeads, atT, atGroup, atHeadDim, atQCols;
     private float atScale;
     private float[][] scores = new float[0][];
     private final WorkerPool.RangeTask attentionTask = this::attentionRange;
@@ -280,10 +280,16 @@ public final class CpuBackend implements Backend {
         atLayer = layer;
         atPos0 = pos0;
         atHeads = heads;
+        atT = T;
         atGroup = heads / kvHeads;
         atHeadDim = headDim;
         atScale = scale;
-        pool.run(attentionTask, heads * T, 1);
+        // Items head after head, a head's T queries in a row, and each thread a run of whole heads
+        // (the same heads whatever T): a head's cached rows are read T times from its core's
+        // cache rather than once per query from memory, and a one-token step after a
+        // verification finds them where the verification left them (head by head but
+        // dynamically, a one-token step after it measured slower; docs/benchmarks.md).
+        pool.run(attentionTask, heads * T, T * ((heads + pool.threads() - 1) / pool.threads()));
         atQ = null;
         atOut = null;
         atCache = null;
@@ -299,8 +305,8 @@ public final class CpuBackend implements Backend {
         MemorySegment values = atCache.values[atLayer];
         long step = (long) hd * Float.BYTES; // from one position of a head to the next (head-major cache)
         for (int item = start; item < end; item++) {
-            int t = item / atHeads;
-            int h = item % atHeads;
+            int t = item % atT;
+            int h = item / atT;
             int kvh = h / atGroup;
             int last = atPos0 + t;
             int qOff = t * atQCols + h * hd;
