@@ -284,12 +284,13 @@ public final class CpuBackend implements Backend {
         atGroup = heads / kvHeads;
         atHeadDim = headDim;
         atScale = scale;
-        // Items head after head, a head's T queries in a row, and each thread a run of whole heads
-        // (the same heads whatever T): a head's cached rows are read T times from its core's
-        // cache rather than once per query from memory, and a one-token step after a
-        // verification finds them where the verification left them (head by head but
-        // dynamically, a one-token step after it measured slower; docs/benchmarks.md).
-        pool.run(attentionTask, heads * T, T * ((heads + pool.threads() - 1) / pool.threads()));
+        // Items head after head, a head's T queries in a row, and each thread an equal run of them
+        // (whole heads, the same whatever T, where the threads divide the heads): a head's cached
+        // rows are read T times from its core's cache rather than once per query from memory,
+        // and a one-token step after a verification finds them where the verification left them
+        // (head by head but one item at a time, a one-token step after it measured slower;
+        // docs/benchmarks.md).
+        pool.run(attentionTask, heads * T, (heads * T + threads - 1) / threads);
         atQ = null;
         atOut = null;
         atCache = null;
