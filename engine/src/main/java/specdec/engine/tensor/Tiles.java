@@ -139,14 +139,25 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
      */
     @Override
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
+        float[] in = prepare(x, xStride, T);
+        matmulPrepared(in, preparedStride(in, x, xStride), T, out, outStride, j0, j1);
+    }
+
+    @Override
+    public final float[] prepare(float[] x, int xStride, int T) {
+        return inputs(x, xStride, T);
+    }
+
+    @Override
+    public final int preparedStride(float[] prepared, float[] x, int xStride) {
+        return prepared == x ? xStride : inputStride();
+    }
+
+    @Override
+    public final void matmulPrepared(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
         if (j0 % R != 0 || (j1 % R != 0 && j1 != rows)) throw new IllegalArgumentException(name + ": rows [" + j0 + ", " + j1 + ") do not start and end on tiles of " + R);
         int k1 = tileCount(j1), width = PASS;
         int full = Math.min(k1, rows / R);
-        float[] in = inputs(x, xStride, T);
-        if (in != x) {
-            x = in;
-            xStride = inputStride();
-        }
         for (int k = j0 / R; k < k1; ) {
             if (T == 1 && k < full) {
                 k += single(k, full - k, x, out);

@@ -224,6 +224,25 @@ public abstract sealed class WeightTensor permits F32Weight, F16Weight, BF16Weig
     }
 
     /**
+     * x as this weight's kernels read it, made once on this thread for several
+     * {@link #matmulPrepared} calls over ranges of rows: x itself here; formats that read their
+     * inputs in another form ({@link Tiles}) return this thread's array of them.
+     */
+    public float[] prepare(float[] x, int xStride, int T) {
+        return x;
+    }
+
+    /** The row stride of what {@link #prepare} returned for x: xStride where it returned x. */
+    public int preparedStride(float[] prepared, float[] x, int xStride) {
+        return xStride;
+    }
+
+    /** {@link #matmul} on inputs that {@link #prepare} made. */
+    public void matmulPrepared(float[] in, int inStride, int T, float[] out, int outStride, int j0, int j1) {
+        matmul(in, inStride, T, out, outStride, j0, j1);
+    }
+
+    /**
      * out[t * outStride + j] = sum_i W[j, i] * x[t * xStride + i] for t < T and j in [j0, j1).
      * Rows go four at a time. The inputs go four at a time through a 4x4 block; two or three left
      * over take one more block (repeating the last input) rather than a pass each, and a single

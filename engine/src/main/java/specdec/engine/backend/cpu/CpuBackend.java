@@ -31,6 +31,11 @@ public final class CpuBackend implements Backend {
     private float[] mmOut;
     private WeightTensor mmW;
     private int mmT;
+    // per worker: the inputs as mmW's kernels read them, made once per matmul (op mmOp), not per range
+    private final float[][] mmPrepared;
+    private final int[] mmPreparedStride;
+    private final long[] mmPreparedOp;
+    private long mmOp;
     private final WorkerPool.RangeTask matmulTask = this::matmulRange;
 
     // attention arguments
@@ -54,6 +59,9 @@ public final class CpuBackend implements Backend {
 
     public CpuBackend(int threads) {
         this.pool = new WorkerPool(threads);
+        this.mmPrepared = new float[threads][];
+        this.mmPreparedStride = new int[threads];
+        this.mmPreparedOp = new long[threads];
     }
 
     public CpuBackend() {
@@ -107,6 +115,7 @@ public final class CpuBackend implements Backend {
         mmOut = o.data();
         mmW = w;
         mmT = T;
+        mmOp++;
         int n = w.rows();
         // whole row groups per piece, as the kernels take them
         int group = w.rowGroup();
@@ -117,7 +126,12 @@ public final class CpuBackend implements Backend {
     }
 
     private void matmulRange(int j0, int j1, int worker) {
-        mmW.matmul(mmIn, mmW.cols(), mmT, mmOut, mmW.rows(), j0, j1);
+        if (mmPreparedOp[worker] != mmOp) { // this worker's first range of the op
+            mmPrepared[worker] = mmW.prepare(mmIn, mmW.cols(), mmT);
+            mmPreparedStride[worker] = mmW.preparedStride(mmPrepared[worker], mmIn, mmW.cols());
+            mmPreparedOp[worker] = mmOp;
+        }
+        mmW.matmulPrepared(mmPrepared[worker], mmPreparedStride[worker], mmT, mmOut, mmW.rows(), j0, j1);
     }
 
     @Override
