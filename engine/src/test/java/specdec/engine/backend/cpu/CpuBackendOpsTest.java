@@ -59,6 +59,38 @@ class CpuBackendOpsTest {
         assertClose(y.data(), want, 1e-5);
     }
 
+    /**
+     * Formats that read their inputs in another form (Q8_0 and Q4_0 block sums, F16 scaled
+     * inputs) have each worker make them once per matmul: two matmuls in a row over the same
+     * input tensor with new values give the bits of the weight's own one-thread matmul each time.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "F16", "F32"})
+    void eachMatmulPreparesItsOwnInputs(DType kind) {
+        int in = 64, out = 640, T = 5;
+        WeightTensor rows = kind == DType.F16 || kind == DType.F32
+                ? TestWeights.of(kind, out, in, TestWeights.gaussian(rng, out * in, 0.3))
+                : specdec.engine.tensor.Quantize.of(TestWeights.of(DType.F32, out, in, TestWeights.gaussian(rng, out * in, 0.3)), kind, java.lang.foreign.Arena.ofAuto());
+        WeightTensor w = switch (kind) {
+            case Q8_0 -> specdec.engine.tensor.Q8Tiles.of(rows, java.lang.foreign.Arena.ofAuto());
+            case Q4_0 -> specdec.engine.tensor.Q4Tiles.of(rows, java.lang.foreign.Arena.ofAuto());
+            case F16 -> specdec.engine.tensor.F16Tiles.of(rows, java.lang.foreign.Arena.ofAuto());
+            default -> specdec.engine.tensor.F32Tiles.of(rows, java.lang.foreign.Arena.ofAuto());
+        };
+        assertThat(w).isNotSameAs(rows);
+        CpuTensor x = new CpuTensor(T, in), y = new CpuTensor(T, out);
+        for (int round = 0; round < 3; round++) {
+            float[] values = TestWeights.gaussian(rng, T * in, 1 + round * 1000);
+            System.arraycopy(values, 0, x.data(), 0, values.length);
+            for (int t : new int[] {T, 1}) {
+                backend.matmul(y, x, w, t);
+                float[] want = new float[t * out];
+                w.matmul(x.data(), in, t, want, out, 0, out);
+                assertThat(java.util.Arrays.copyOf(y.data(), t * out)).as("round %d, T=%d", round, t).containsExactly(want);
+            }
+        }
+    }
+
     @Test
     void layerNormMatchesDefinition() {
         int T = 3, d = 37;
