@@ -20,7 +20,7 @@ import java.util.stream.IntStream;
  * row j's values for the group's columns, lane j of the second row N + j's, column g * S + s of
  * group g in bits s * B .. s * B + B - 1 (S values of B bits per int: Q8_0 4 of 8, Q4_0 8 of 4).
  * A value is then one mask and one conversion away from a float: slot s gives v * 2^(sB),
- * exactly, and the kernels read the inputs pre-scaled by 2^(-sB) ({@link #inputs}). Slots below
+ * exactly, and the kernels read the inputs pre-scaled by 2^(-sB) ({@link #prepare}). Slots below
  * the top hold the value plus a bias (128, or 8: Q4_0's stored nibble), taken off once per block
  * as bias times the block's input sum over those slots; the top slot, whose mask takes the sign
  * bit, holds the value itself, as a two's complement field. The last tile is padded with zero rows.
@@ -217,15 +217,15 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
 
     /** Per input: its values times 2^(-sB), exact, then per block -bias * (its sum outside the top slot), where the block's chains start. */
     @Override
-    final float[] inputs(float[] x, int xStride, int T) {
+    public final float[] prepare(float[] x, int xStride, int T) {
         int stride = inputStride();
         float[] in = inputBuffer(T * stride);
-        for (int t = 0; t < T; t++) prepare(x, t * xStride, in, t * stride);
+        for (int t = 0; t < T; t++) blockInput(x, t * xStride, in, t * stride);
         return in;
     }
 
     /** Four partial sums by column % 4, added as (0 + 1) + (2 + 3). */
-    private void prepare(float[] x, int xOff, float[] in, int off) {
+    private void blockInput(float[] x, int xOff, float[] in, int off) {
         FloatVector scales = FloatVector.fromArray(F, slotScales, 0);
         for (int c = 0; c < cols; c += N) FloatVector.fromArray(F, x, xOff + c).mul(scales).intoArray(in, off + c);
         for (int b = 0; b < blocks; b++) {
@@ -241,11 +241,11 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         }
     }
 
-    /** The scalar reference: the kernels' order of operations, one row (on the inputs as {@link #inputs} makes them). */
+    /** The scalar reference: the kernels' order of operations, one row (on the inputs as {@link #prepare} makes them). */
     @Override
     protected final float dot1(int row, float[] x, int xOff) {
         float[] in = new float[inputStride()];
-        prepare(x, xOff, in, 0);
+        blockInput(x, xOff, in, 0);
         int i = row % R;
         float total = 0;
         for (int b = 0; b < blocks; b++) {

@@ -34,7 +34,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
     private final boolean bf16;
     /**
      * F16: the tiles hold the weights times 2^scale ({@link F16Tiles#scale}), so that their
-     * widening makes no subnormal float; the inputs' factor ({@link #inputs}) undoes it.
+     * widening makes no subnormal float; the inputs' factor ({@link #prepare}) undoes it.
      */
     final int scale;
 
@@ -108,7 +108,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
      * Rows j of a column's int lanes (shift 16) or rows N + j (shift 0), as floats: BF16 by a
      * shift or a mask; F16 as {@link Tiles#widen} does without its rebiasing (values 2^(scale -
      * 112) times the weights, exactly), whose factor the passes move to the inputs and sums
-     * ({@link #inputs}). The kernels read the format once; C2 takes the test out of their loops
+     * ({@link #prepare}). The kernels read the format once; C2 takes the test out of their loops
      * (a loop per format).
      */
     static FloatVector widen(IntVector v, int shift, boolean bf16) {
@@ -128,7 +128,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
      * reads x as it is.
      */
     @Override
-    final float[] inputs(float[] x, int xStride, int T) {
+    public final float[] prepare(float[] x, int xStride, int T) {
         if (bf16) return x;
         float[] in = inputBuffer(T * inputStride());
         for (int t = 0; t < T; t++) scaleInput(x, t * xStride, in, t * inputStride());
@@ -155,7 +155,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         in[off + cols] = Math.scalb(1f, 112 - scale - k);
     }
 
-    /** F16: out[from .. from + count) (count a multiple of N) times input xi's factor ({@link #inputs}). */
+    /** F16: out[from .. from + count) (count a multiple of N) times input xi's factor ({@link #prepare}). */
     private void rescale(float[] out, int from, int count, float[] x, int xi) {
         if (bf16) return;
         float f = x[xi + cols];

@@ -68,24 +68,16 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
      */
     abstract int single(int k, int full, float[] x, float[] out);
 
-    /**
-     * The inputs as the kernels read them: x itself, or where a format reads them in another form
-     * (see {@link BlockTiles}), a thread's array of T rows of {@link #inputStride} floats made from x.
-     */
-    float[] inputs(float[] x, int xStride, int T) {
-        return x;
-    }
-
     private static final ThreadLocal<float[]> INPUTS = ThreadLocal.withInitial(() -> new float[0]);
 
-    /** This thread's array for {@link #inputs}, at least {@code size} long (grown, never per call). */
+    /** This thread's array for {@link #prepare}, at least {@code size} long (grown, never per call). */
     static float[] inputBuffer(int size) {
         float[] in = INPUTS.get();
         if (in.length < size) INPUTS.set(in = new float[size]);
         return in;
     }
 
-    /** The stride of {@link #inputs}' array where it is not x. */
+    /** The stride of {@link #prepare}'s array where it is not x. */
     int inputStride() {
         throw new UnsupportedOperationException();
     }
@@ -141,11 +133,6 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
     public final void matmul(float[] x, int xStride, int T, float[] out, int outStride, int j0, int j1) {
         float[] in = prepare(x, xStride, T);
         matmulPrepared(in, preparedStride(in, x, xStride), T, out, outStride, j0, j1);
-    }
-
-    @Override
-    public final float[] prepare(float[] x, int xStride, int T) {
-        return inputs(x, xStride, T);
     }
 
     @Override

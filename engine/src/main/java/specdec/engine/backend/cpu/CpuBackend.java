@@ -33,7 +33,6 @@ public final class CpuBackend implements Backend {
     private int mmT;
     // per worker: the inputs as mmW's kernels read them, made once per matmul (op mmOp), not per range
     private final float[][] mmPrepared;
-    private final int[] mmPreparedStride;
     private final long[] mmPreparedOp;
     private long mmOp;
     private final WorkerPool.RangeTask matmulTask = this::matmulRange;
@@ -60,7 +59,6 @@ public final class CpuBackend implements Backend {
     public CpuBackend(int threads) {
         this.pool = new WorkerPool(threads);
         this.mmPrepared = new float[threads][];
-        this.mmPreparedStride = new int[threads];
         this.mmPreparedOp = new long[threads];
     }
 
@@ -128,10 +126,10 @@ public final class CpuBackend implements Backend {
     private void matmulRange(int j0, int j1, int worker) {
         if (mmPreparedOp[worker] != mmOp) { // this worker's first range of the op
             mmPrepared[worker] = mmW.prepare(mmIn, mmW.cols(), mmT);
-            mmPreparedStride[worker] = mmW.preparedStride(mmPrepared[worker], mmIn, mmW.cols());
             mmPreparedOp[worker] = mmOp;
         }
-        mmW.matmulPrepared(mmPrepared[worker], mmPreparedStride[worker], mmT, mmOut, mmW.rows(), j0, j1);
+        float[] in = mmPrepared[worker];
+        mmW.matmulPrepared(in, mmW.preparedStride(in, mmIn, mmW.cols()), mmT, mmOut, mmW.rows(), j0, j1);
     }
 
     @Override
