@@ -13,24 +13,27 @@ import java.util.stream.IntStream;
 
 /**
  * Quantised blocks (Q8_0, Q4_0) in {@link Tiles}: the same blocks, values and bytes per weight as
- * the row layouts, a tile's rows interleaved so that each float lane computes one row.
+ * the row layouts, a tile's rows interleaved so that each float lane computes one row. Here: the
+ * block scales (per block of 32 columns, the R scales as f16, int lane j holding those of rows j
+ * and N + j), the repacking, the driver, and Q4_0's values; {@link Q8Tiles} lays out and reads
+ * its values its own way (a column's bytes) and overrides what reads them.
  *
- * <p>Tile layout, per block of 32 columns: the R scales (f16; int lane j holds those of rows j
- * and N + j), then groups of columns, each two vectors of N int lanes: lane j of the first holds
- * row j's values for the group's columns, lane j of the second row N + j's, column g * S + s of
- * group g in bits s * B .. s * B + B - 1 (S values of B bits per int: Q8_0 4 of 8, Q4_0 8 of 4).
- * A value is then one mask and one conversion away from a float: slot s gives v * 2^(sB),
- * exactly, and the kernels read the inputs pre-scaled by 2^(-sB) ({@link #prepare}). Slots below
- * the top hold the value plus a bias (128, or 8: Q4_0's stored nibble), taken off once per block
- * as bias times the block's input sum over those slots; the top slot, whose mask takes the sign
- * bit, holds the value itself, as a two's complement field. The last tile is padded with zero rows.
+ * <p>Values in slots (Q4_0), per block after its scales: groups of columns, each two vectors of
+ * N int lanes: lane j of the first holds row j's values for the group's columns, lane j of the
+ * second row N + j's, column g * S + s of group g in bits s * B .. s * B + B - 1 (S values of B
+ * bits per int: Q4_0 8 of 4). A value is then one mask and one conversion away from a float:
+ * slot s gives v * 2^(sB), exactly, and the kernels read the inputs pre-scaled by 2^(-sB)
+ * ({@link #prepare}). Slots below the top hold the value plus a bias (8: Q4_0's stored nibble),
+ * taken off once per block as bias times the block's input sum over those slots; the top slot,
+ * whose mask takes the sign bit, holds the value itself, as a two's complement field. The last
+ * tile is padded with zero rows.
  *
  * <p>Every result is a sum in one order, whatever T ({@link #dot1} is that order, scalar): per
  * block one chain over its columns in order, starting from the bias taken off, then total =
  * fma(chain, scale, total) block by block. One chain per block and row (not two, even and odd
  * columns, as before) lets five inputs take one pass in registers, ten chains where twenty
- * spilled (a five-token forward of GPT-2 at q8_0 on both cores: 14.7–16.9 ms against 18.9–20.2),
- * while a lone input runs two tiles in one loop for four chains in flight.
+ * spilled (a five-token forward of GPT-2 at q8_0, then in slots too, on both cores: 14.7–16.9
+ * ms against 18.9–20.2), while a lone input runs two tiles in one loop for four chains in flight.
  */
 public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     static final long SCALES = 2L * R, VECTOR = 4L * N;
@@ -48,7 +51,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      */
     final int scaleExponent;
     final float magic;
-    private final float unscale;
+    final float unscale;
 
     BlockTiles(String name, MemorySegment segment, int rows, int cols, int bits, int bias, int scaleExponent) {
         super(name, segment, rows, cols, (cols / DType.BLOCK) * blockBytes(bits));
@@ -163,7 +166,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     }
 
     @Override
-    public final float get(long index) {
+    public float get(long index) {
         int r = (int) (index / cols), c = (int) (index % cols);
         long base = blockAt(r / R, c / DType.BLOCK);
         int i = r % R;
@@ -217,7 +220,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
 
     /** Per input: its values times 2^(-sB), exact, then per block -bias * (its sum outside the top slot), where the block's chains start. */
     @Override
-    public final float[] prepare(float[] x, int xStride, int T) {
+    public float[] prepare(float[] x, int xStride, int T) {
         int stride = inputStride();
         float[] in = inputBuffer(T * stride);
         for (int t = 0; t < T; t++) blockInput(x, t * xStride, in, t * stride);
@@ -243,7 +246,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
 
     /** The scalar reference: the kernels' order of operations, one row (on the inputs as {@link #prepare} makes them). */
     @Override
-    protected final float dot1(int row, float[] x, int xOff) {
+    protected float dot1(int row, float[] x, int xOff) {
         float[] in = new float[inputStride()];
         blockInput(x, xOff, in, 0);
         int i = row % R;

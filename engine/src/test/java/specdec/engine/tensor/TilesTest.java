@@ -198,9 +198,9 @@ class TilesTest {
     }
 
     /**
-     * Q8_0's and Q4_0's values are read in four or eight slots, the top one without a bias:
-     * one-hot inputs read each weight alone, values from the whole range in every slot (every one
-     * for Q4_0), d * q exactly; with scales about 1 and subnormal (the tiles hold them times
+     * Q8_0's values are read as bytes, Q4_0's in eight slots, the top one without a bias: one-hot
+     * inputs read each weight alone, values from the whole range (every one in every slot for
+     * Q4_0), d * q exactly; with scales about 1 and subnormal (the tiles hold them times
      * 2^10) and about 8192 (times 2^2, which keeps them within f16).
      */
     @ParameterizedTest(name = "{0} scales from {1}: exponent {2}")

@@ -60,9 +60,10 @@ class CpuBackendOpsTest {
     }
 
     /**
-     * Formats that read their inputs in another form (Q8_0 and Q4_0 block sums, F16 scaled
-     * inputs) have each worker make them once per matmul: two matmuls in a row over the same
-     * input tensor with new values give the bits of the weight's own one-thread matmul each time.
+     * Formats that read their inputs in another form (Q4_0 block sums, F16 scaled inputs; Q8_0
+     * and F32 read them as they are) have each worker make them once per matmul: two matmuls in
+     * a row over the same input tensor with new values give the bits of the weight's own
+     * one-thread matmul each time.
      */
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "F16", "F32"})
