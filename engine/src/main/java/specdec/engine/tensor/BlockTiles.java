@@ -47,11 +47,11 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
     /**
      * The tiles hold the block scales times 2^scaleExponent ({@link #scaleExponent(WeightTensor,
      * int)}), so that their widening makes no subnormal float; {@link #magic}, 2^(112 -
-     * scaleExponent), rebiases them to the scales themselves, and {@link #unscale} reads one.
+     * scaleExponent), rebiases them to the scales themselves, and {@link #scale} reads one.
      */
     final int scaleExponent;
     final float magic;
-    final float unscale;
+    private final float unscale;
 
     BlockTiles(String name, MemorySegment segment, int rows, int cols, int bits, int bias, int scaleExponent) {
         super(name, segment, rows, cols, (cols / DType.BLOCK) * blockBytes(bits));
@@ -161,6 +161,11 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         return s == slots - 1 ? (f << (32 - bits)) >> (32 - bits) : f - bias;
     }
 
+    /** Row i's block scale (i within its tile) in the block at base. */
+    final float scale(long base, int i) {
+        return Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * unscale;
+    }
+
     final long blockAt(int tile, int block) {
         return ((long) tile * blocks + block) * blockBytes(bits);
     }
@@ -170,7 +175,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         int r = (int) (index / cols), c = (int) (index % cols);
         long base = blockAt(r / R, c / DType.BLOCK);
         int i = r % R;
-        return Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * unscale * value(base, i, c % DType.BLOCK);
+        return scale(base, i) * value(base, i, c % DType.BLOCK);
     }
 
     /** Pairs of tiles, so that the threads' ranges get the one-input passes over two tiles at once. */
@@ -259,7 +264,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
                 float w = (s == slots - 1 ? v : v + bias) * Math.scalb(1f, bits * s);
                 chain = Math.fma(w, in[b * DType.BLOCK + c], chain);
             }
-            total = Math.fma(chain, Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * unscale, total);
+            total = Math.fma(chain, scale(base, i), total);
         }
         return total;
     }

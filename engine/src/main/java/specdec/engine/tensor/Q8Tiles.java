@@ -9,6 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Q8_0 weights in the CPU kernels' tiles (llama.cpp's CPU backend repacks its quantised blocks
@@ -30,7 +31,7 @@ public final class Q8Tiles extends BlockTiles {
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * N));
 
     private Q8Tiles(String name, MemorySegment segment, int rows, int cols, int scaleExponent) {
-        super(name, segment, rows, cols, 8, 128, scaleExponent);
+        super(name, segment, rows, cols, 8, 0, scaleExponent); // bytes per value; no bias: values as they are
     }
 
     /** {@code q}'s blocks in tiles, allocated in {@code arena}; {@code q} itself when one of its scales is not finite. */
@@ -65,11 +66,7 @@ public final class Q8Tiles extends BlockTiles {
 
     /** Row i's value in column c (both within their tile and block) of the block at base. */
     private byte value(long base, int i, int c) {
-        return segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE, base + SCALES + (long) c * R + i);
-    }
-
-    private float scale(long base, int i) {
-        return Halfs.f16ToFloat(segment.get(LE, base + halfAt(i))) * unscale;
+        return segment.get(ValueLayout.JAVA_BYTE, base + SCALES + (long) c * R + i);
     }
 
     @Override
