@@ -14,9 +14,9 @@ import java.lang.foreign.ValueLayout;
 /**
  * Q8_0 weights in the CPU kernels' tiles (llama.cpp's CPU backend repacks its quantised blocks
  * too): per block of 32 columns, the R scales as in {@link BlockTiles}, then column by column
- * the R rows' values as signed bytes, rows in order. A column's 16 values of one half of the
- * tile are one 16-byte load and one widening conversion away from 16 floats, the values
- * themselves: the inputs are read as they are (no block sums, nothing to prepare), and every
+ * the R rows' values as signed bytes, rows in order. A column's N values of one half of the
+ * tile (16 with 512-bit vectors) are one N-byte load and one widening conversion away from N
+ * floats, the values themselves: the inputs are read as they are (no block sums, nothing to prepare), and every
  * pass steps one column at a time through a loop whose loads are linear in its counter. (Four
  * values per int lane, one mask each, as Q4_0 keeps them, needed a loop over an int's slots:
  * C2 leaves it rolled, and written out it passed C2's inlining budget, see docs/benchmarks.md.)
