@@ -27,7 +27,6 @@ final class Bench {
     static final String CC_WIDEN = "-XX:CompileCommand=inline,specdec.engine.tensor.*::widen";
     static final String CC_LOW = "-XX:CompileCommand=inline,specdec.engine.tensor.*::low";
     static final String CC_HIGH = "-XX:CompileCommand=inline,specdec.engine.tensor.*::high";
-    static final String CC_PACKED = "-XX:CompileCommand=inline,specdec.engine.tensor.*::packed";
     static final String CC_SLOT = "-XX:CompileCommand=inline,specdec.engine.tensor.*::slot";
     static final String CC_PASS = "-XX:CompileCommand=inline,specdec.engine.tensor.BlockTiles::pass*";
     static final String CC_KERNEL = "-XX:CompileCommand=dontinline,*Tiles::kernel*";
