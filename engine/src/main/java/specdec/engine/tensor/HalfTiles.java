@@ -193,7 +193,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         boolean bf16 = this.bf16;
         MemorySegment t = tiles[k];
         FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F);
-        for (int c = 0; c < cols; c++) {
+        for (int c = 0, step = Tiles.step; c < cols; c += step) {
             IntVector v = load(t, c * COLUMN);
             FloatVector y = FloatVector.broadcast(F, x[c]);
             lo = widen(v, 16, bf16).fma(y, lo);
@@ -207,7 +207,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         boolean bf16 = this.bf16;
         MemorySegment t = tiles[k], u = tiles[k + 1];
         FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F), lo1 = FloatVector.zero(F), hi1 = FloatVector.zero(F);
-        for (int c = 0; c < cols; c++) {
+        for (int c = 0, step = Tiles.step; c < cols; c += step) {
             IntVector v = load(t, c * COLUMN), w = load(u, c * COLUMN);
             FloatVector y = FloatVector.broadcast(F, x[c]);
             lo = widen(v, 16, bf16).fma(y, lo);
@@ -252,7 +252,7 @@ public abstract sealed class HalfTiles extends Tiles permits BF16Tiles, F16Tiles
         FloatVector c0 = FloatVector.zero(F), d0 = FloatVector.zero(F), c1 = FloatVector.zero(F), d1 = FloatVector.zero(F);
         FloatVector c2 = FloatVector.zero(F), d2 = FloatVector.zero(F), c3 = FloatVector.zero(F), d3 = FloatVector.zero(F);
         FloatVector c4 = FloatVector.zero(F), d4 = FloatVector.zero(F);
-        for (int c = 0; c < cols; c++) {
+        for (int c = 0, step = Tiles.step; c < cols; c += step) {
             IntVector v = load(t, c * COLUMN), w = load(u, c * COLUMN);
             FloatVector lo = widen(v, 16, bf16), hi = widen(v, 0, bf16), lo1 = widen(w, 16, bf16), hi1 = widen(w, 0, bf16), y;
             y = FloatVector.broadcast(F, x[x0 + c]);

@@ -21,6 +21,15 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
     static final int N = F.length(), R = 2 * N;
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
+    /**
+     * 1, as a stride the JIT does not know: a loop stepping by it is not a counted loop to C2,
+     * which then leaves it rolled. The one-input passes step by it, because C2 unrolls their
+     * small loops eightfold, and unrolled they stream from memory slower (BF16 and F16 tiles, one
+     * token of TinyLlama 1.1B on two cores of an Intel Xeon: 10–20 % fewer tokens per second;
+     * docs/benchmarks.md, session 16). Never written.
+     */
+    static int step = 1;
+
     final MemorySegment[] tiles;
     private final long tileBytes;
 
