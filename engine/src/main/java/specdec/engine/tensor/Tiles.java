@@ -23,10 +23,11 @@ public abstract sealed class Tiles extends WeightTensor permits F32Tiles, BlockT
 
     /**
      * 1, as a stride the JIT does not know: a loop stepping by it is not a counted loop to C2,
-     * which then leaves it rolled. The one-input passes step by it, because C2 unrolls their
-     * small loops eightfold, and unrolled they stream from memory slower (BF16 and F16 tiles, one
-     * token of TinyLlama 1.1B on two cores of an Intel Xeon: 10–20 % fewer tokens per second;
-     * docs/benchmarks.md, session 16). Never written.
+     * which then leaves it rolled. The 16-bit tiles' passes step by it: C2 unrolls their loops
+     * (the one-input pass eightfold, its loads gathered at the top, broadcasts spilled), and
+     * unrolled they stream from memory slower (TinyLlama 1.1B on two cores of an Intel Xeon, one
+     * token: 10.9 against 13.8 tok/s at bf16, 10.3 against 13.2 at f16; docs/benchmarks.md,
+     * session 16). Q8_0's and F32's passes measured no faster rolled. Never written.
      */
     static int step = 1;
 
