@@ -298,7 +298,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         for (int b = 0; b < blocks; b++) {
             long base = b * block;
             FloatVector lo = FloatVector.broadcast(F, x[cols + b]), hi = lo, lo1 = lo, hi1 = lo;
-            for (int q = 0, one = Tiles.step; q < DType.BLOCK / slots; q += one) {
+            for (int q = 0, step = Tiles.step; q < DType.BLOCK / slots; q += step) {
                 IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);
                 IntVector l1 = load(u, base + SCALES + 2 * q * VECTOR), h1 = load(u, base + SCALES + (2 * q + 1) * VECTOR);
                 int c = b * DType.BLOCK + slots * q;
