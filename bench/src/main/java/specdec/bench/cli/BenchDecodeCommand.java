@@ -9,6 +9,7 @@ import specdec.engine.SpecdecException;
 import specdec.engine.backend.Backend;
 import specdec.engine.io.OffHeap;
 import specdec.engine.kv.KvCache;
+import specdec.engine.tensor.Prefetch;
 import specdec.models.ModelLoader;
 import specdec.models.TransformerModel;
 
@@ -18,7 +19,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench-decode", mixinStandardHelpOptions = true,
-        description = "Measure one-token decode speed, the rate it reads the weights at (GB/s), prefill speed and the cost of a K+1-token forward relative to one token; also reports how much of the memory sits on 2 MiB pages.")
+        description = "Measure one-token decode speed, the rate it reads the weights at (GB/s), prefill speed and the cost of a K+1-token forward relative to one token; also reports how much of the memory sits on 2 MiB pages and how far ahead the quantised passes prefetch.")
 final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption;
@@ -104,6 +105,7 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                     o.put("native_bytes", nativeBytes);
                     o.put("huge_page_bytes", hugeBytes);
                     o.put("transparent_huge_pages", thp);
+                    o.put("prefetch", Prefetch.status());
                     o.put("warmup_rounds", warm.rounds());
                     o.put("warmup_s", warm.seconds());
                     o.put("warmup_jit_settled", warm.settled());
@@ -116,6 +118,7 @@ final class BenchDecodeCommand extends CliCommand implements Callable<Integer> {
                     out().printf("forward(%d)/forward(1) = %.2f (%.2f ms / %.2f ms)%n", k + 1, ratio, verifyMs, stepMs);
                     out().printf("memory  %.1f MB native (weights, KV cache); %s on 2 MiB pages (transparent huge pages: %s)%n",
                             nativeBytes / 1e6, hugeBytes < 0 ? "unknown" : String.format("%.1f MB of the process", hugeBytes / 1e6), thp);
+                    out().printf("prefetch %s (Q8_0 and Q4_0 passes; SPECDEC_JAVA_OPTS=-Dspecdec.prefetch=BYTES, 0 for off)%n", Prefetch.status());
                     out().printf("warm-up %s%n", warm.describe());
                 }
             }

@@ -291,12 +291,14 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      */
     static void pass1(MemorySegment[] tiles, int k, int blocks, int cols, float[] x, float[] out, int bits, float magic) {
         int slots = 32 / bits;
-        long block = blockBytes(bits);
+        long block = blockBytes(bits), lines = block / 64 + 1;
         MemorySegment t = tiles[k], u = tiles[k + 1];
         float[] chains = scratch();
         for (int i = k * R; i < (k + 2) * R; i += N) FloatVector.zero(F).intoArray(out, i);
         for (int b = 0; b < blocks; b++) {
             long base = b * block;
+            Prefetch.ahead(t, base, lines);
+            Prefetch.ahead(u, base, lines);
             FloatVector lo = FloatVector.broadcast(F, x[cols + b]), hi = lo, lo1 = lo, hi1 = lo;
             for (int q = 0, step = Tiles.step; q < DType.BLOCK / slots; q += step) {
                 IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);
@@ -329,11 +331,12 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      */
     static float[] pass3(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int bits, float magic) {
         int slots = 32 / bits;
-        long block = blockBytes(bits);
+        long block = blockBytes(bits), lines = block / 64 + 1;
         float[] tot = scratch();
         java.util.Arrays.fill(tot, 0, 6 * N, 0f);
         for (int b = 0; b < blocks; b++) {
             long base = b * block;
+            Prefetch.ahead(t, base, lines);
             FloatVector l0 = FloatVector.broadcast(F, x[x0 + cols + b]), h0 = l0, l1 = FloatVector.broadcast(F, x[x1 + cols + b]), h1 = l1;
             FloatVector l2 = FloatVector.broadcast(F, x[x2 + cols + b]), h2 = l2;
             for (int q = 0; q < DType.BLOCK / slots; q++) {
@@ -371,11 +374,12 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      */
     static float[] pass5(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int x3, int x4, int bits, float magic) {
         int slots = 32 / bits;
-        long block = blockBytes(bits);
+        long block = blockBytes(bits), lines = block / 64 + 1;
         float[] tot = scratch();
         java.util.Arrays.fill(tot, 0, 10 * N, 0f);
         for (int b = 0; b < blocks; b++) {
             long base = b * block;
+            Prefetch.ahead(t, base, lines);
             FloatVector l0 = FloatVector.broadcast(F, x[x0 + cols + b]), h0 = l0, l1 = FloatVector.broadcast(F, x[x1 + cols + b]), h1 = l1;
             FloatVector l2 = FloatVector.broadcast(F, x[x2 + cols + b]), h2 = l2, l3 = FloatVector.broadcast(F, x[x3 + cols + b]), h3 = l3;
             FloatVector l4 = FloatVector.broadcast(F, x[x4 + cols + b]), h4 = l4;

@@ -27,6 +27,8 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q8Tiles extends BlockTiles {
     private static final long BLOCK = blockBytes(8);
+    /** Cache lines a block can touch (it need not start on one). */
+    private static final long LINES = BLOCK / 64 + 1;
     /** N bytes: one half of a tile's column. */
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * N));
 
@@ -116,6 +118,8 @@ public final class Q8Tiles extends BlockTiles {
         for (int i = k * R; i < (k + 2) * R; i += N) FloatVector.zero(F).intoArray(out, i);
         for (int b = 0; b < blocks; b++) {
             long base = b * BLOCK;
+            Prefetch.ahead(t, base, LINES);
+            Prefetch.ahead(u, base, LINES);
             FloatVector lo = FloatVector.zero(F), hi = lo, lo1 = lo, hi1 = lo;
             for (int c = 0; c < DType.BLOCK; c++) {
                 long at = base + SCALES + (long) c * R;
@@ -146,6 +150,7 @@ public final class Q8Tiles extends BlockTiles {
         java.util.Arrays.fill(tot, 0, 6 * N, 0f);
         for (int b = 0; b < blocks; b++) {
             long base = b * BLOCK;
+            Prefetch.ahead(t, base, LINES);
             FloatVector l0 = FloatVector.zero(F), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0;
             for (int c = 0; c < DType.BLOCK; c++) {
                 long at = base + SCALES + (long) c * R;
@@ -181,6 +186,7 @@ public final class Q8Tiles extends BlockTiles {
         java.util.Arrays.fill(tot, 0, 10 * N, 0f);
         for (int b = 0; b < blocks; b++) {
             long base = b * BLOCK;
+            Prefetch.ahead(t, base, LINES);
             FloatVector l0 = FloatVector.zero(F), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0, l4 = l0, h4 = l0;
             for (int c = 0; c < DType.BLOCK; c++) {
                 long at = base + SCALES + (long) c * R;

@@ -1,0 +1,138 @@
+package specdec.engine.tensor;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.Locale;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Software prefetch of the weight streams, a fixed distance ahead of the passes that read them.
+ * Java has no prefetch instruction, and a plain load ahead is no substitute: it holds its place
+ * in the reorder buffer until memory answers. A pass with five inputs runs so many fmas per cache
+ * line that the reorder window covers too little of the stream, and reading and arithmetic added
+ * up (Q8_0's five-input pass ran from memory at about 60 % of its rate in cache; see
+ * docs/benchmarks.md, session 17). So: an 18-byte x86-64 routine, {@code prefetcht0} over n lines,
+ * mapped executable once per process and called through a critical FFM downcall (no thread-state
+ * change, a few ns). A prefetch never faults, whatever the address, so a range past a matrix's
+ * end is harmless, and it changes no result, only when the bytes arrive.
+ *
+ * <p>Only on Linux x86-64 (the System V calling convention, {@code mmap}/{@code mprotect} from
+ * the C library); elsewhere, or where the system refuses executable memory, it is off and the
+ * passes run as before. The calls sit where a pass holds no vector in a register (a quantised
+ * block's start): every vector register is the callee's to overwrite.
+ *
+ * <p>System property {@code specdec.prefetch}: bytes ahead (default 2048), 0 to turn it off.
+ */
+public final class Prefetch {
+    /** Bytes ahead of the offset a pass is at; 0 when off. */
+    static final long DISTANCE;
+    private static final MethodHandle STUB;
+    private static final String STATUS;
+
+    /*
+     *  0: 48 85 f6        test rsi, rsi
+     *  3: 74 0c           jz   17
+     *  5: 0f 18 0f        prefetcht0 [rdi]
+     *  8: 48 83 c7 40     add  rdi, 64
+     * 12: 48 ff ce        dec  rsi
+     * 15: 75 f4           jnz  5
+     * 17: c3              ret
+     */
+    private static final byte[] CODE = {
+            0x48, (byte) 0x85, (byte) 0xf6, 0x74, 0x0c, 0x0f, 0x18, 0x0f, 0x48, (byte) 0x83, (byte) 0xc7, 0x40,
+            0x48, (byte) 0xff, (byte) 0xce, 0x75, (byte) 0xf4, (byte) 0xc3};
+
+    static {
+        long distance = 0;
+        MethodHandle stub = null;
+        String status;
+        try {
+            distance = distance(System.getProperty("specdec.prefetch"));
+            if (distance == 0) {
+                status = "off (specdec.prefetch=0)";
+            } else {
+                String why = unsupported(System.getProperty("os.name", ""), System.getProperty("os.arch", ""));
+                if (why != null) {
+                    status = "off (" + why + ")";
+                } else {
+                    stub = map();
+                    status = distance + " bytes ahead";
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            status = "off (" + e.getMessage() + ")";
+        } catch (Throwable e) {
+            stub = null;
+            status = "off (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
+        }
+        STUB = stub;
+        DISTANCE = stub == null ? 0 : distance;
+        STATUS = status;
+    }
+
+    private Prefetch() {
+    }
+
+    /** Whether the passes prefetch. */
+    public static boolean enabled() {
+        return STUB != null;
+    }
+
+    /** "N bytes ahead", or "off (why)". */
+    public static String status() {
+        return STATUS;
+    }
+
+    /** The property's value as a distance in bytes: null means the default (2048). */
+    static long distance(String value) {
+        if (value == null || value.isBlank()) return 2048;
+        long d;
+        try {
+            d = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("specdec.prefetch=" + value + " is not a number of bytes");
+        }
+        if (d < 0 || d > (1 << 24)) throw new IllegalArgumentException("specdec.prefetch=" + value + " is outside 0 .. 16777216 bytes");
+        return d;
+    }
+
+    /** Why this platform gets no stub, or null. */
+    static String unsupported(String os, String arch) {
+        if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) return "not on Linux: " + os;
+        if (!arch.equals("amd64") && !arch.equals("x86_64")) return "not on x86-64: " + arch;
+        return null;
+    }
+
+    /** The routine in a page of its own: written, then made read-and-execute only. */
+    private static MethodHandle map() throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle mmap = linker.downcallHandle(linker.defaultLookup().find("mmap").orElseThrow(),
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+        MethodHandle mprotect = linker.downcallHandle(linker.defaultLookup().find("mprotect").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        long page = 4096;
+        // PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS
+        MemorySegment at = (MemorySegment) mmap.invokeExact(MemorySegment.NULL, page, 3, 0x22, -1, 0L);
+        if (at.address() == -1L || at.address() == 0L) throw new IllegalStateException("mmap refused a page");
+        MemorySegment code = at.reinterpret(page);
+        MemorySegment.copy(MemorySegment.ofArray(CODE), 0, code, 0, CODE.length);
+        int rc = (int) mprotect.invokeExact(at, page, 5); // PROT_READ | PROT_EXEC
+        if (rc != 0) throw new IllegalStateException("mprotect refused PROT_EXEC");
+        return linker.downcallHandle(at, FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG), Linker.Option.critical(false));
+    }
+
+    /** Prefetch {@code lines} cache lines from {@link #DISTANCE} bytes past {@code offset} in s (no-op when off). */
+    static void ahead(MemorySegment s, long offset, long lines) {
+        if (STUB == null) return;
+        try {
+            STUB.invokeExact(s.address() + offset + DISTANCE, lines);
+        } catch (Throwable e) {
+            throw new IllegalStateException("prefetch", e);
+        }
+    }
+}
