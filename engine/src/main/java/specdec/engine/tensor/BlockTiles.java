@@ -297,8 +297,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
         for (int i = k * R; i < (k + 2) * R; i += N) FloatVector.zero(F).intoArray(out, i);
         for (int b = 0; b < blocks; b++) {
             long base = b * block;
-            Prefetch.ahead(t, base, lines);
-            Prefetch.ahead(u, base, lines);
+            Prefetch.ahead(t, u, base, lines);
             FloatVector lo = FloatVector.broadcast(F, x[cols + b]), hi = lo, lo1 = lo, hi1 = lo;
             for (int q = 0, step = Tiles.step; q < DType.BLOCK / slots; q += step) {
                 IntVector l = load(t, base + SCALES + 2 * q * VECTOR), h = load(t, base + SCALES + (2 * q + 1) * VECTOR);

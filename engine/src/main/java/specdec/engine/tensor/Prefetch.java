@@ -16,9 +16,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * in the reorder buffer until memory answers. A pass with five inputs runs so many fmas per cache
  * line that the reorder window covers too little of the stream, and reading and arithmetic added
  * up (Q8_0's five-input pass ran from memory at about 60 % of its rate in cache; see
- * docs/benchmarks.md, session 17). So: an 18-byte x86-64 routine, {@code prefetcht0} over n lines,
- * mapped executable once per process and called through a critical FFM downcall (no thread-state
- * change, a few ns). A prefetch never faults, whatever the address, so a range past a matrix's
+ * docs/benchmarks.md, session 17). So: an 18-byte x86-64 routine, {@code prefetcht0} over n lines
+ * (and a 25-byte one over two ranges, for the one-input passes' two tiles), mapped executable
+ * once per process and called through a critical FFM downcall (no thread-state change, a few
+ * ns). A prefetch never faults, whatever the address, so a range past a matrix's
  * end is harmless, and it changes no result, only when the bytes arrive.
  *
  * <p>Only on Linux x86-64 (the System V calling convention, {@code mmap}/{@code mprotect} from
@@ -32,6 +33,8 @@ public final class Prefetch {
     /** Bytes ahead of the offset a pass is at; 0 when off. */
     static final long DISTANCE;
     private static final MethodHandle STUB;
+    /** The same over two ranges at once, for the one-input passes' two tiles: one call where there were two. */
+    private static final MethodHandle STUB2;
     private static final String STATUS;
 
     /*
@@ -47,9 +50,24 @@ public final class Prefetch {
             0x48, (byte) 0x85, (byte) 0xf6, 0x74, 0x0c, 0x0f, 0x18, 0x0f, 0x48, (byte) 0x83, (byte) 0xc7, 0x40,
             0x48, (byte) 0xff, (byte) 0xce, 0x75, (byte) 0xf4, (byte) 0xc3};
 
+    /*
+     *  0: 48 85 d2        test rdx, rdx
+     *  3: 74 13           jz   24
+     *  5: 0f 18 0f        prefetcht0 [rdi]
+     *  8: 0f 18 0e        prefetcht0 [rsi]
+     * 11: 48 83 c7 40     add  rdi, 64
+     * 15: 48 83 c6 40     add  rsi, 64
+     * 19: 48 ff ca        dec  rdx
+     * 22: 75 ed           jnz  5
+     * 24: c3              ret
+     */
+    private static final byte[] CODE2 = {
+            0x48, (byte) 0x85, (byte) 0xd2, 0x74, 0x13, 0x0f, 0x18, 0x0f, 0x0f, 0x18, 0x0e, 0x48, (byte) 0x83, (byte) 0xc7, 0x40,
+            0x48, (byte) 0x83, (byte) 0xc6, 0x40, 0x48, (byte) 0xff, (byte) 0xca, 0x75, (byte) 0xed, (byte) 0xc3};
+
     static {
         long distance = 0;
-        MethodHandle stub = null;
+        MethodHandle stub = null, stub2 = null;
         String status;
         try {
             distance = distance(System.getProperty("specdec.prefetch"));
@@ -60,7 +78,9 @@ public final class Prefetch {
                 if (why != null) {
                     status = "off (" + why + ")";
                 } else {
-                    stub = map();
+                    MethodHandle[] both = map();
+                    stub = both[0];
+                    stub2 = both[1];
                     status = distance + " bytes ahead";
                 }
             }
@@ -68,9 +88,11 @@ public final class Prefetch {
             status = "off (" + e.getMessage() + ")";
         } catch (Throwable e) {
             stub = null;
+            stub2 = null;
             status = "off (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
         }
         STUB = stub;
+        STUB2 = stub2;
         DISTANCE = stub == null ? 0 : distance;
         STATUS = status;
     }
@@ -108,8 +130,8 @@ public final class Prefetch {
         return null;
     }
 
-    /** The routine in a page of its own: written, then made read-and-execute only. */
-    private static MethodHandle map() throws Throwable {
+    /** The routines in a page of their own: written, then made read-and-execute only. */
+    private static MethodHandle[] map() throws Throwable {
         Linker linker = Linker.nativeLinker();
         MethodHandle mmap = linker.downcallHandle(linker.defaultLookup().find("mmap").orElseThrow(),
                 FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -121,9 +143,13 @@ public final class Prefetch {
         if (at.address() == -1L || at.address() == 0L) throw new IllegalStateException("mmap refused a page");
         MemorySegment code = at.reinterpret(page);
         MemorySegment.copy(MemorySegment.ofArray(CODE), 0, code, 0, CODE.length);
+        MemorySegment.copy(MemorySegment.ofArray(CODE2), 0, code, 64, CODE2.length);
         int rc = (int) mprotect.invokeExact(at, page, 5); // PROT_READ | PROT_EXEC
         if (rc != 0) throw new IllegalStateException("mprotect refused PROT_EXEC");
-        return linker.downcallHandle(at, FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG), Linker.Option.critical(false));
+        return new MethodHandle[] {
+                linker.downcallHandle(at, FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG), Linker.Option.critical(false)),
+                linker.downcallHandle(at.reinterpret(page).asSlice(64), FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                        Linker.Option.critical(false))};
     }
 
     /** Prefetch {@code lines} cache lines from {@link #DISTANCE} bytes past {@code offset} in s (no-op when off). */
@@ -131,6 +157,16 @@ public final class Prefetch {
         if (STUB == null) return;
         try {
             STUB.invokeExact(s.address() + offset + DISTANCE, lines);
+        } catch (Throwable e) {
+            throw new IllegalStateException("prefetch", e);
+        }
+    }
+
+    /** {@link #ahead} in s and in t at once. */
+    static void ahead(MemorySegment s, MemorySegment t, long offset, long lines) {
+        if (STUB2 == null) return;
+        try {
+            STUB2.invokeExact(s.address() + offset + DISTANCE, t.address() + offset + DISTANCE, lines);
         } catch (Throwable e) {
             throw new IllegalStateException("prefetch", e);
         }

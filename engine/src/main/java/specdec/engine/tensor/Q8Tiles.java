@@ -118,8 +118,7 @@ public final class Q8Tiles extends BlockTiles {
         for (int i = k * R; i < (k + 2) * R; i += N) FloatVector.zero(F).intoArray(out, i);
         for (int b = 0; b < blocks; b++) {
             long base = b * BLOCK;
-            Prefetch.ahead(t, base, LINES);
-            Prefetch.ahead(u, base, LINES);
+            Prefetch.ahead(t, u, base, LINES);
             FloatVector lo = FloatVector.zero(F), hi = lo, lo1 = lo, hi1 = lo;
             for (int c = 0; c < DType.BLOCK; c++) {
                 long at = base + SCALES + (long) c * R;

@@ -58,7 +58,8 @@ class PrefetchTest {
 
     /**
      * A prefetch never faults: ranges past a segment's end, at address 0, in unmapped memory and
-     * in kernel space return normally (a fault would end the JVM, a wrong call shape would throw).
+     * in kernel space return normally, through both routines (a fault would end the JVM, a wrong
+     * call shape would throw).
      */
     @Test
     void anyAddressIsHarmless() {
@@ -73,6 +74,10 @@ class PrefetchTest {
                 Prefetch.ahead(MemorySegment.NULL, -Prefetch.DISTANCE, 8);
                 Prefetch.ahead(MemorySegment.ofAddress(0x7ff0_0000_0000L), 0, 256);
                 Prefetch.ahead(MemorySegment.ofAddress(0xffff_8000_0000_0000L), 0, 16);
+                Prefetch.ahead(s, s, 0, 64);
+                Prefetch.ahead(s, MemorySegment.NULL, s.byteSize(), 100);
+                Prefetch.ahead(MemorySegment.ofAddress(0x7ff0_0000_0000L), MemorySegment.ofAddress(0xffff_8000_0000_0000L), 0, 16);
+                Prefetch.ahead(s, s, 0, 0);
             }).doesNotThrowAnyException();
         }
     }
