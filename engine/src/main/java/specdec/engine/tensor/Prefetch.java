@@ -86,9 +86,7 @@ public final class Prefetch {
             }
         } catch (IllegalArgumentException e) {
             status = "off (" + e.getMessage() + ")";
-        } catch (Throwable e) {
-            stub = null;
-            stub2 = null;
+        } catch (Throwable e) { // map() failed: nothing was assigned
             status = "off (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
         }
         STUB = stub;
