@@ -1,11 +1,7 @@
 package specdec.engine.io;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -25,29 +21,13 @@ public final class HugePageArena implements Arena {
     static final long PAGE = 2L << 20;
     /** Bytes mapped at a time: address space only until touched. */
     static final long CHUNK = 32 * PAGE;
-    private static final int PROT_READ_WRITE = 3, MAP_PRIVATE_ANONYMOUS = 0x22, MADV_HUGEPAGE = 14;
     private static final MethodHandle MMAP, MADVISE, MUNMAP;
 
     static {
-        MethodHandle mmap = null, madvise = null, munmap = null;
         boolean wanted = !"false".equalsIgnoreCase(System.getProperty("specdec.hugePages"));
-        if (wanted && System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-            try {
-                Linker linker = Linker.nativeLinker();
-                SymbolLookup libc = linker.defaultLookup();
-                mmap = linker.downcallHandle(libc.find("mmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-                madvise = linker.downcallHandle(libc.find("madvise").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-                munmap = linker.downcallHandle(libc.find("munmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-            } catch (RuntimeException | LinkageError e) {
-                mmap = madvise = munmap = null;
-            }
-        }
-        MMAP = mmap;
-        MADVISE = madvise;
-        MUNMAP = munmap;
+        MMAP = wanted ? Libc.MMAP : null;
+        MADVISE = wanted ? Libc.MADVISE : null;
+        MUNMAP = wanted ? Libc.MUNMAP : null;
     }
 
     private final Arena owner = Arena.ofShared();
@@ -85,11 +65,11 @@ public final class HugePageArena implements Arena {
     private MemorySegment map(long bytes) {
         long total = bytes + PAGE;
         try {
-            MemorySegment raw = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, total, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
+            MemorySegment raw = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, total, Libc.PROT_READ_WRITE, Libc.MAP_PRIVATE_ANONYMOUS, -1, 0L);
             if (raw.address() == -1L) return null;
             long base = raw.address(), start = (base + PAGE - 1) & -PAGE;
             MemorySegment s = MemorySegment.ofAddress(start).reinterpret(bytes, owner, ignored -> unmap(base, total));
-            if ((int) MADVISE.invokeExact(s, bytes, MADV_HUGEPAGE) != 0) advised = false;
+            if ((int) MADVISE.invokeExact(s, bytes, Libc.MADV_HUGEPAGE) != 0) advised = false;
             return s;
         } catch (Throwable e) {
             return null;

@@ -291,7 +291,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      */
     static void pass1(MemorySegment[] tiles, int k, int blocks, int cols, float[] x, float[] out, int bits, float magic) {
         int slots = 32 / bits;
-        long block = blockBytes(bits), lines = block / 64 + 1;
+        long block = blockBytes(bits), lines = Prefetch.lines(block);
         MemorySegment t = tiles[k], u = tiles[k + 1];
         float[] chains = scratch();
         for (int i = k * R; i < (k + 2) * R; i += N) FloatVector.zero(F).intoArray(out, i);
@@ -330,7 +330,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      */
     static float[] pass3(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int bits, float magic) {
         int slots = 32 / bits;
-        long block = blockBytes(bits), lines = block / 64 + 1;
+        long block = blockBytes(bits), lines = Prefetch.lines(block);
         float[] tot = scratch();
         java.util.Arrays.fill(tot, 0, 6 * N, 0f);
         for (int b = 0; b < blocks; b++) {
@@ -373,7 +373,7 @@ public abstract sealed class BlockTiles extends Tiles permits Q8Tiles, Q4Tiles {
      */
     static float[] pass5(MemorySegment t, int blocks, int cols, float[] x, int x0, int x1, int x2, int x3, int x4, int bits, float magic) {
         int slots = 32 / bits;
-        long block = blockBytes(bits), lines = block / 64 + 1;
+        long block = blockBytes(bits), lines = Prefetch.lines(block);
         float[] tot = scratch();
         java.util.Arrays.fill(tot, 0, 10 * N, 0f);
         for (int b = 0; b < blocks; b++) {

@@ -1,13 +1,13 @@
 package specdec.engine.tensor;
 
+import specdec.engine.io.Libc;
+
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.Locale;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
@@ -130,24 +130,23 @@ public final class Prefetch {
 
     /** The routines in a page of their own: written, then made read-and-execute only. */
     private static MethodHandle[] map() throws Throwable {
-        Linker linker = Linker.nativeLinker();
-        MethodHandle mmap = linker.downcallHandle(linker.defaultLookup().find("mmap").orElseThrow(),
-                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-        MethodHandle mprotect = linker.downcallHandle(linker.defaultLookup().find("mprotect").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        if (Libc.MMAP == null) throw new IllegalStateException("no mmap from the C library");
         long page = 4096;
-        // PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS
-        MemorySegment at = (MemorySegment) mmap.invokeExact(MemorySegment.NULL, page, 3, 0x22, -1, 0L);
+        MemorySegment at = (MemorySegment) Libc.MMAP.invokeExact(MemorySegment.NULL, page, Libc.PROT_READ_WRITE, Libc.MAP_PRIVATE_ANONYMOUS, -1, 0L);
         if (at.address() == -1L || at.address() == 0L) throw new IllegalStateException("mmap refused a page");
         MemorySegment code = at.reinterpret(page);
         MemorySegment.copy(MemorySegment.ofArray(CODE), 0, code, 0, CODE.length);
         MemorySegment.copy(MemorySegment.ofArray(CODE2), 0, code, 64, CODE2.length);
-        int rc = (int) mprotect.invokeExact(at, page, 5); // PROT_READ | PROT_EXEC
-        if (rc != 0) throw new IllegalStateException("mprotect refused PROT_EXEC");
+        if ((int) Libc.MPROTECT.invokeExact(at, page, Libc.PROT_READ_EXEC) != 0) throw new IllegalStateException("mprotect refused PROT_EXEC");
+        Linker linker = Linker.nativeLinker();
         return new MethodHandle[] {
-                linker.downcallHandle(at, FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG), Linker.Option.critical(false)),
-                linker.downcallHandle(at.reinterpret(page).asSlice(64), FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                        Linker.Option.critical(false))};
+                linker.downcallHandle(code, FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG), Linker.Option.critical(false)),
+                linker.downcallHandle(code.asSlice(64), FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.critical(false))};
+    }
+
+    /** Cache lines that a range of {@code bytes} can touch, starting anywhere. */
+    static long lines(long bytes) {
+        return bytes / 64 + 1;
     }
 
     /** Prefetch {@code lines} cache lines from {@link #DISTANCE} bytes past {@code offset} in s (no-op when off). */

@@ -27,8 +27,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q8Tiles extends BlockTiles {
     private static final long BLOCK = blockBytes(8);
-    /** Cache lines a block can touch (it need not start on one). */
-    private static final long LINES = BLOCK / 64 + 1;
+    private static final long LINES = Prefetch.lines(BLOCK);
     /** N bytes: one half of a tile's column. */
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * N));
 
