@@ -263,11 +263,15 @@ public final class CpuBackend implements Backend {
         CpuKvCache c = (CpuKvCache) cache;
         CpuTensor kt = cpu(k), vt = cpu(v);
         int d = c.kvDim(), hd = c.headDim;
+        MemorySegment keys = c.keys[layer];
+        long dimStep = (long) CpuKvCache.BLOCK * Float.BYTES;
         for (int t = 0; t < T; t++) {
             for (int h = 0; h < d / hd; h++) {
-                long at = c.at(h, pos0 + t);
-                MemorySegment.copy(kt.data(), t * kt.cols() + h * hd, c.keys[layer], ValueLayout.JAVA_FLOAT, at, hd);
-                MemorySegment.copy(vt.data(), t * vt.cols() + h * hd, c.values[layer], ValueLayout.JAVA_FLOAT, at, hd);
+                float[] kd = kt.data();
+                int from = t * kt.cols() + h * hd;
+                long at = c.keyAt(h, pos0 + t);
+                for (int i = 0; i < hd; i++) keys.set(ValueLayout.JAVA_FLOAT, at + i * dimStep, kd[from + i]);
+                MemorySegment.copy(vt.data(), t * vt.cols() + h * hd, c.values[layer], ValueLayout.JAVA_FLOAT, c.valueAt(h, pos0 + t), hd);
             }
         }
     }
@@ -280,9 +284,11 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("attention over " + kvHeads + " kv heads of " + headDim + " on a cache of " + c.kvDim() + " per position in heads of " + c.headDim);
         }
         int threads = pool.threads();
-        if (scores.length < threads || scores[0].length < pos0 + T) {
+        // a query's scores come a key block at a time: room for the last block whole
+        int room = c.blocks * CpuKvCache.BLOCK;
+        if (scores.length < threads || scores[0].length < room) {
             float[][] s = new float[threads][];
-            for (int i = 0; i < threads; i++) s[i] = new float[Math.max(pos0 + T, c.capacity())];
+            for (int i = 0; i < threads; i++) s[i] = new float[room];
             scores = s;
         }
         atQ = cpu(q).data();
@@ -316,32 +322,86 @@ public final class CpuBackend implements Backend {
         int hd = atHeadDim;
         MemorySegment keys = atCache.keys[atLayer];
         MemorySegment values = atCache.values[atLayer];
-        long step = (long) hd * Float.BYTES; // from one position of a head to the next (head-major cache)
+        long step = (long) hd * Float.BYTES; // from one position of a head's values to the next
+        long blockBytes = step * CpuKvCache.BLOCK;
         for (int item = start; item < end; item++) {
             int t = item % atT;
             int h = item / atT;
             int kvh = h / atGroup;
             int last = atPos0 + t;
             int qOff = t * atQCols + h * hd;
+            long keyOff = atCache.keyBlockAt(kvh, 0);
+            // whole blocks: the lanes past the last position get scores the softmax never reads
             int s = 0;
-            long headOff = atCache.at(kvh, 0);
-            if (hd % F.length() == 0) {
-                // four positions per call: their lane sums reduce together (Lanes.sum4, the same bits as one by one)
-                for (; s + 3 <= last; s += 4) headDot4(keys, s * step + headOff, step, atQ, qOff, hd, sc, s);
+            for (; s + 2 * CpuKvCache.BLOCK <= last + 1; s += 2 * CpuKvCache.BLOCK, keyOff += 2 * blockBytes) {
+                blockScores2(keys, keyOff, blockBytes, atQ, qOff, hd, sc, s);
             }
-            for (; s <= last; s++) sc[s] = headDot(keys, s * step + headOff, atQ, qOff, hd);
+            for (; s <= last; s += CpuKvCache.BLOCK, keyOff += blockBytes) blockScores(keys, keyOff, atQ, qOff, hd, sc, s);
             float inv = 1f / softmaxWeights(sc, last + 1, atScale);
             int oOff = t * atHeads * hd + h * hd;
+            long valueOff = atCache.valueAt(kvh, 0);
             if (hd % (4 * F.length()) == 0) {
                 // the weighted sum of four vectors of the head at a time, kept in registers over all positions
                 for (int done = 0; done < hd; done += 4 * F.length()) {
-                    headWeightedSum(sc, inv, last, values, headOff + done * 4L, step, atOut, oOff + done);
+                    headWeightedSum(sc, inv, last, values, valueOff + done * 4L, step, atOut, oOff + done);
                 }
             } else {
                 Arrays.fill(atOut, oOff, oOff + hd, 0f);
-                for (s = 0; s <= last; s++) headAxpy(sc[s] * inv, values, s * step + headOff, atOut, oOff, hd);
+                for (s = 0; s <= last; s++) headAxpy(sc[s] * inv, values, s * step + valueOff, atOut, oOff, hd);
             }
         }
+    }
+
+    /**
+     * sc[at .. at + BLOCK) = the scores of q[qOff .. qOff + hd) against the key block at byte
+     * {@code off}: four chains over the dimensions (d mod 4), added at the end. Per position the
+     * same operations whatever the block's neighbours, so a query's scores do not depend on T.
+     */
+    private static void blockScores(MemorySegment keys, long off, float[] q, int qOff, int hd, float[] sc, int at) {
+        long row = (long) F.length() * Float.BYTES;
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), d = FloatVector.zero(F);
+        int i = 0;
+        for (; i + 4 <= hd; i += 4) {
+            long o = off + i * row;
+            a = key(keys, o).fma(FloatVector.broadcast(F, q[qOff + i]), a);
+            b = key(keys, o + row).fma(FloatVector.broadcast(F, q[qOff + i + 1]), b);
+            c = key(keys, o + 2 * row).fma(FloatVector.broadcast(F, q[qOff + i + 2]), c);
+            d = key(keys, o + 3 * row).fma(FloatVector.broadcast(F, q[qOff + i + 3]), d);
+        }
+        for (; i < hd; i++) a = key(keys, off + i * row).fma(FloatVector.broadcast(F, q[qOff + i]), a);
+        a.add(b).add(c.add(d)).intoArray(sc, at);
+    }
+
+    /** {@link #blockScores} of two blocks at once ({@code next} bytes apart): eight chains, each input broadcast once. */
+    private static void blockScores2(MemorySegment keys, long off, long next, float[] q, int qOff, int hd, float[] sc, int at) {
+        long row = (long) F.length() * Float.BYTES;
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), d = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F), b1 = FloatVector.zero(F), c1 = FloatVector.zero(F), d1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i + 4 <= hd; i += 4) {
+            long o = off + i * row, o1 = o + next;
+            FloatVector y0 = FloatVector.broadcast(F, q[qOff + i]), y1 = FloatVector.broadcast(F, q[qOff + i + 1]);
+            FloatVector y2 = FloatVector.broadcast(F, q[qOff + i + 2]), y3 = FloatVector.broadcast(F, q[qOff + i + 3]);
+            a = key(keys, o).fma(y0, a);
+            b = key(keys, o + row).fma(y1, b);
+            c = key(keys, o + 2 * row).fma(y2, c);
+            d = key(keys, o + 3 * row).fma(y3, d);
+            a1 = key(keys, o1).fma(y0, a1);
+            b1 = key(keys, o1 + row).fma(y1, b1);
+            c1 = key(keys, o1 + 2 * row).fma(y2, c1);
+            d1 = key(keys, o1 + 3 * row).fma(y3, d1);
+        }
+        for (; i < hd; i++) {
+            FloatVector y = FloatVector.broadcast(F, q[qOff + i]);
+            a = key(keys, off + i * row).fma(y, a);
+            a1 = key(keys, off + next + i * row).fma(y, a1);
+        }
+        a.add(b).add(c.add(d)).intoArray(sc, at);
+        a1.add(b1).add(c1.add(d1)).intoArray(sc, at + F.length());
+    }
+
+    private static FloatVector key(MemorySegment keys, long offset) {
+        return FloatVector.fromMemorySegment(F, keys, offset, ByteOrder.nativeOrder());
     }
 
     /**
@@ -367,37 +427,6 @@ public final class CpuBackend implements Backend {
             sum = sum.add(e, in);
         }
         return Lanes.sum(sum);
-    }
-
-    /** dot(cache row at byte kOff, q[qOff .. qOff + hd)). */
-    private static float headDot(MemorySegment keys, long kOff, float[] q, int qOff, int hd) {
-        int bound = F.loopBound(hd);
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        for (; i < bound; i += F.length()) {
-            acc = FloatVector.fromMemorySegment(F, keys, kOff + i * 4L, ByteOrder.nativeOrder()).fma(FloatVector.fromArray(F, q, qOff + i), acc);
-        }
-        float dot = Lanes.sum(acc);
-        for (; i < hd; i++) dot += keys.getAtIndex(ValueLayout.JAVA_FLOAT, kOff / 4 + i) * q[qOff + i];
-        return dot;
-    }
-
-    /** headDot of the four cache rows at kOff, kOff + stride, ... into out[at .. at + 3]; hd a multiple of the lanes. */
-    private static void headDot4(MemorySegment keys, long kOff, long stride, float[] q, int qOff, int hd, float[] out, int at) {
-        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F), c = FloatVector.zero(F), d = FloatVector.zero(F);
-        for (int i = 0; i < hd; i += F.length()) {
-            FloatVector y = FloatVector.fromArray(F, q, qOff + i);
-            long o = kOff + i * 4L;
-            a = FloatVector.fromMemorySegment(F, keys, o, ByteOrder.nativeOrder()).fma(y, a);
-            b = FloatVector.fromMemorySegment(F, keys, o + stride, ByteOrder.nativeOrder()).fma(y, b);
-            c = FloatVector.fromMemorySegment(F, keys, o + 2 * stride, ByteOrder.nativeOrder()).fma(y, c);
-            d = FloatVector.fromMemorySegment(F, keys, o + 3 * stride, ByteOrder.nativeOrder()).fma(y, d);
-        }
-        FloatVector s = Lanes.sum4(a, b, c, d);
-        out[at] = s.lane(Lanes.P0);
-        out[at + 1] = s.lane(Lanes.P1);
-        out[at + 2] = s.lane(Lanes.P2);
-        out[at + 3] = s.lane(Lanes.P3);
     }
 
     /**

@@ -146,9 +146,13 @@ class CpuBackendOpsTest {
         assertClose(x.data(), want, 1e-5);
     }
 
-    /** Head sizes off the vector width (20) and on it (64, 128: the four-position and register-sum paths); contexts short and long (the softmax over many vectors of positions, with a tail). */
+    /**
+     * Head sizes off the vector width (20; 6, off four too: the key blocks' last dimensions) and
+     * on it (64, 128: the register-sum path); contexts short and long (the softmax over many
+     * vectors of positions, with a tail; one key block, pairs of them, and a lone last one).
+     */
     @ParameterizedTest(name = "T={0} hd={1} pos0={2}")
-    @org.junit.jupiter.params.provider.CsvSource({"1,20,6", "4,20,6", "1,64,37", "5,64,37", "5,128,9", "1,128,3", "5,64,300", "1,20,517"})
+    @org.junit.jupiter.params.provider.CsvSource({"1,20,6", "4,20,6", "5,6,21", "1,6,47", "1,64,37", "5,64,37", "5,128,9", "1,128,3", "5,64,300", "1,20,517"})
     void groupedQueryAttentionOverTheCache(int T, int hd, int pos0) {
         int heads = 4, kvHeads = 2, kvDim = kvHeads * hd;
         float scale = 0.3f;
