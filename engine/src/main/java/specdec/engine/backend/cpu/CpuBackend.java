@@ -43,7 +43,10 @@ public final class CpuBackend implements Backend {
     private CpuKvCache atCache;
     private int atLayer, atPos0, atHeads, atT, atGroup, atHeadDim, atQCols;
     private float atScale;
-    private float[][] scores = new float[0][];
+    /** Per worker, a score row for each of up to {@link #QUERIES} queries taken together. */
+    private float[][][] scores = new float[0][][];
+    /** Queries of one head that attention takes in one pass over its keys and values. */
+    private static final int QUERIES = 4;
     private final WorkerPool.RangeTask attentionTask = this::attentionRange;
 
     // pointwise arguments (an activation, or SiLU(a) * b when pwFn is null)
@@ -286,11 +289,7 @@ public final class CpuBackend implements Backend {
         int threads = pool.threads();
         // a query's scores come a key block at a time: room for the last block whole
         int room = c.blocks * CpuKvCache.BLOCK;
-        if (scores.length < threads || scores[0].length < room) {
-            float[][] s = new float[threads][];
-            for (int i = 0; i < threads; i++) s[i] = new float[room];
-            scores = s;
-        }
+        if (scores.length < threads || scores[0][0].length < room) scores = new float[threads][QUERIES][room];
         atQ = cpu(q).data();
         atQCols = cpu(q).cols();
         atOut = cpu(out).data();
@@ -318,37 +317,82 @@ public final class CpuBackend implements Backend {
     // docs/benchmarks.md), a long loop only gets compiled code through the methods it calls, and
     // a first prefill over a long prompt would otherwise run its attention interpreted.
     private void attentionRange(int start, int end, int worker) {
-        float[] sc = scores[worker];
-        int hd = atHeadDim;
+        for (int item = start; item < end; ) {
+            int t = item % atT, n = Math.min(QUERIES, Math.min(end - item, atT - t));
+            if (n == 1) attendOne(item / atT, t, scores[worker][0]);
+            else attendMany(item / atT, t, n, scores[worker]);
+            item += n;
+        }
+    }
+
+    /** Query t of head h. */
+    private void attendOne(int h, int t, float[] sc) {
+        int hd = atHeadDim, kvh = h / atGroup, last = atPos0 + t, qOff = t * atQCols + h * hd;
         MemorySegment keys = atCache.keys[atLayer];
+        long blockBytes = (long) hd * CpuKvCache.BLOCK * Float.BYTES, keyOff = atCache.keyBlockAt(kvh, 0);
+        // whole blocks: the lanes past the last position get scores the softmax never reads
+        int s = 0;
+        for (; s + 2 * CpuKvCache.BLOCK <= last + 1; s += 2 * CpuKvCache.BLOCK, keyOff += 2 * blockBytes) {
+            blockScores2(keys, keyOff, blockBytes, atQ, qOff, hd, sc, s);
+        }
+        for (; s <= last; s += CpuKvCache.BLOCK, keyOff += blockBytes) blockScores(keys, keyOff, atQ, qOff, hd, sc, s);
+        float inv = 1f / softmaxWeights(sc, last + 1, atScale);
+        weightedValues(h, t, sc, inv, last);
+    }
+
+    /**
+     * Queries t0 .. t0 + n - 1 (n of 2 to {@link #QUERIES}) of head h in one pass over the keys and
+     * one over the values, each key and value vector loaded once for all of them. Every query's
+     * result is the bits {@link #attendOne} gives it: its scores the same fmas; its softmax over
+     * its own positions; and over the values the same chain, where the positions past its own
+     * last (the later queries' new tokens, all written, so finite) come in with weight 0, which
+     * leaves a sum started from +0 as it was.
+     */
+    private void attendMany(int h, int t0, int n, float[][] sc) {
+        int hd = atHeadDim, kvh = h / atGroup, last = atPos0 + t0 + n - 1;
+        int q0 = t0 * atQCols + h * hd, q1 = q0 + atQCols, q2 = q0 + Math.min(2, n - 1) * atQCols, q3 = q0 + (n - 1) * atQCols;
+        MemorySegment keys = atCache.keys[atLayer];
+        long blockBytes = (long) hd * CpuKvCache.BLOCK * Float.BYTES, keyOff = atCache.keyBlockAt(kvh, 0);
+        for (int s = 0; s <= last; s += CpuKvCache.BLOCK, keyOff += blockBytes) {
+            // with fewer than four queries the last one's offset stands in for the missing ones, its rows written twice
+            blockScores4(keys, keyOff, atQ, q0, q1, q2, q3, hd, sc[0], sc[1], sc[Math.min(2, n - 1)], sc[n - 1], s);
+        }
+        if (hd % (4 * F.length()) != 0) {
+            for (int i = 0; i < n; i++) {
+                int own = atPos0 + t0 + i;
+                weightedValues(h, t0 + i, sc[i], 1f / softmaxWeights(sc[i], own + 1, atScale), own);
+            }
+            return;
+        }
+        float i0 = 0, i1 = 0, i2 = 0, i3 = 0;
+        for (int i = 0; i < n; i++) {
+            int own = atPos0 + t0 + i;
+            float v = 1f / softmaxWeights(sc[i], own + 1, atScale);
+            Arrays.fill(sc[i], own + 1, last + 1, 0f);
+            if (i == 0) i0 = v; else if (i == 1) i1 = v; else if (i == 2) i2 = v; else i3 = v;
+        }
+        if (n < 4) Arrays.fill(sc[3], 0, last + 1, 0f);
+        if (n < 3) Arrays.fill(sc[2], 0, last + 1, 0f);
+        int o0 = t0 * atHeads * hd + h * hd, os = atHeads * hd;
+        long valueOff = atCache.valueAt(kvh, 0), step = (long) hd * Float.BYTES;
+        for (int done = 0; done < hd; done += 4 * F.length()) {
+            headWeightedSum4(sc, i0, i1, i2, i3, last, atCache.values[atLayer], valueOff + done * 4L, step, atOut, o0 + done, os, n);
+        }
+    }
+
+    /** Query t of head h's output: its weights sc[0 .. last] times inv over the values. */
+    private void weightedValues(int h, int t, float[] sc, float inv, int last) {
+        int hd = atHeadDim, kvh = h / atGroup, oOff = t * atHeads * hd + h * hd;
         MemorySegment values = atCache.values[atLayer];
-        long step = (long) hd * Float.BYTES; // from one position of a head's values to the next
-        long blockBytes = step * CpuKvCache.BLOCK;
-        for (int item = start; item < end; item++) {
-            int t = item % atT;
-            int h = item / atT;
-            int kvh = h / atGroup;
-            int last = atPos0 + t;
-            int qOff = t * atQCols + h * hd;
-            long keyOff = atCache.keyBlockAt(kvh, 0);
-            // whole blocks: the lanes past the last position get scores the softmax never reads
-            int s = 0;
-            for (; s + 2 * CpuKvCache.BLOCK <= last + 1; s += 2 * CpuKvCache.BLOCK, keyOff += 2 * blockBytes) {
-                blockScores2(keys, keyOff, blockBytes, atQ, qOff, hd, sc, s);
+        long valueOff = atCache.valueAt(kvh, 0), step = (long) hd * Float.BYTES;
+        if (hd % (4 * F.length()) == 0) {
+            // the weighted sum of four vectors of the head at a time, kept in registers over all positions
+            for (int done = 0; done < hd; done += 4 * F.length()) {
+                headWeightedSum(sc, inv, last, values, valueOff + done * 4L, step, atOut, oOff + done);
             }
-            for (; s <= last; s += CpuKvCache.BLOCK, keyOff += blockBytes) blockScores(keys, keyOff, atQ, qOff, hd, sc, s);
-            float inv = 1f / softmaxWeights(sc, last + 1, atScale);
-            int oOff = t * atHeads * hd + h * hd;
-            long valueOff = atCache.valueAt(kvh, 0);
-            if (hd % (4 * F.length()) == 0) {
-                // the weighted sum of four vectors of the head at a time, kept in registers over all positions
-                for (int done = 0; done < hd; done += 4 * F.length()) {
-                    headWeightedSum(sc, inv, last, values, valueOff + done * 4L, step, atOut, oOff + done);
-                }
-            } else {
-                Arrays.fill(atOut, oOff, oOff + hd, 0f);
-                for (s = 0; s <= last; s++) headAxpy(sc[s] * inv, values, s * step + valueOff, atOut, oOff, hd);
-            }
+        } else {
+            Arrays.fill(atOut, oOff, oOff + hd, 0f);
+            for (int s = 0; s <= last; s++) headAxpy(sc[s] * inv, values, s * step + valueOff, atOut, oOff, hd);
         }
     }
 
@@ -398,6 +442,51 @@ public final class CpuBackend implements Backend {
         }
         a.add(b).add(c.add(d)).intoArray(sc, at);
         a1.add(b1).add(c1.add(d1)).intoArray(sc, at + F.length());
+    }
+
+    /** {@link #blockScores} of four queries (at q0 .. q3) against one block, into s0 .. s3: sixteen chains, each key vector loaded once. */
+    private static void blockScores4(MemorySegment keys, long off, float[] q, int q0, int q1, int q2, int q3, int hd,
+                                     float[] s0, float[] s1, float[] s2, float[] s3, int at) {
+        long row = (long) F.length() * Float.BYTES;
+        FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), c0 = FloatVector.zero(F), d0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F), b1 = FloatVector.zero(F), c1 = FloatVector.zero(F), d1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F), b2 = FloatVector.zero(F), c2 = FloatVector.zero(F), d2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F), b3 = FloatVector.zero(F), c3 = FloatVector.zero(F), d3 = FloatVector.zero(F);
+        int i = 0;
+        for (; i + 4 <= hd; i += 4) {
+            long o = off + i * row;
+            FloatVector k = key(keys, o);
+            a0 = k.fma(FloatVector.broadcast(F, q[q0 + i]), a0);
+            a1 = k.fma(FloatVector.broadcast(F, q[q1 + i]), a1);
+            a2 = k.fma(FloatVector.broadcast(F, q[q2 + i]), a2);
+            a3 = k.fma(FloatVector.broadcast(F, q[q3 + i]), a3);
+            k = key(keys, o + row);
+            b0 = k.fma(FloatVector.broadcast(F, q[q0 + i + 1]), b0);
+            b1 = k.fma(FloatVector.broadcast(F, q[q1 + i + 1]), b1);
+            b2 = k.fma(FloatVector.broadcast(F, q[q2 + i + 1]), b2);
+            b3 = k.fma(FloatVector.broadcast(F, q[q3 + i + 1]), b3);
+            k = key(keys, o + 2 * row);
+            c0 = k.fma(FloatVector.broadcast(F, q[q0 + i + 2]), c0);
+            c1 = k.fma(FloatVector.broadcast(F, q[q1 + i + 2]), c1);
+            c2 = k.fma(FloatVector.broadcast(F, q[q2 + i + 2]), c2);
+            c3 = k.fma(FloatVector.broadcast(F, q[q3 + i + 2]), c3);
+            k = key(keys, o + 3 * row);
+            d0 = k.fma(FloatVector.broadcast(F, q[q0 + i + 3]), d0);
+            d1 = k.fma(FloatVector.broadcast(F, q[q1 + i + 3]), d1);
+            d2 = k.fma(FloatVector.broadcast(F, q[q2 + i + 3]), d2);
+            d3 = k.fma(FloatVector.broadcast(F, q[q3 + i + 3]), d3);
+        }
+        for (; i < hd; i++) {
+            FloatVector k = key(keys, off + i * row);
+            a0 = k.fma(FloatVector.broadcast(F, q[q0 + i]), a0);
+            a1 = k.fma(FloatVector.broadcast(F, q[q1 + i]), a1);
+            a2 = k.fma(FloatVector.broadcast(F, q[q2 + i]), a2);
+            a3 = k.fma(FloatVector.broadcast(F, q[q3 + i]), a3);
+        }
+        a0.add(b0).add(c0.add(d0)).intoArray(s0, at);
+        a1.add(b1).add(c1.add(d1)).intoArray(s1, at);
+        a2.add(b2).add(c2.add(d2)).intoArray(s2, at);
+        a3.add(b3).add(c3.add(d3)).intoArray(s3, at);
     }
 
     private static FloatVector key(MemorySegment keys, long offset) {
@@ -450,6 +539,58 @@ public final class CpuBackend implements Backend {
         b.intoArray(out, oOff + n);
         c.intoArray(out, oOff + 2 * n);
         d.intoArray(out, oOff + 3 * n);
+    }
+
+    /**
+     * {@link #headWeightedSum} of four queries' weights w[0..3] (times inv0 .. inv3) over the same
+     * values, into out at oOff, oOff + os, ...: sixteen chains, each value vector loaded once; only
+     * the first n are stored (the others' weights are zeros).
+     */
+    private static void headWeightedSum4(float[][] w, float inv0, float inv1, float inv2, float inv3, int last, MemorySegment values,
+                                         long off, long stride, float[] out, int oOff, int os, int n) {
+        int N = F.length();
+        float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+        FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), c0 = FloatVector.zero(F), d0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F), b1 = FloatVector.zero(F), c1 = FloatVector.zero(F), d1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F), b2 = FloatVector.zero(F), c2 = FloatVector.zero(F), d2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F), b3 = FloatVector.zero(F), c3 = FloatVector.zero(F), d3 = FloatVector.zero(F);
+        long o = off;
+        for (int s = 0; s <= last; s++, o += stride) {
+            FloatVector p0 = FloatVector.broadcast(F, w0[s] * inv0), p1 = FloatVector.broadcast(F, w1[s] * inv1);
+            FloatVector p2 = FloatVector.broadcast(F, w2[s] * inv2), p3 = FloatVector.broadcast(F, w3[s] * inv3);
+            FloatVector v = FloatVector.fromMemorySegment(F, values, o, ByteOrder.nativeOrder());
+            a0 = v.fma(p0, a0);
+            a1 = v.fma(p1, a1);
+            a2 = v.fma(p2, a2);
+            a3 = v.fma(p3, a3);
+            v = FloatVector.fromMemorySegment(F, values, o + 4L * N, ByteOrder.nativeOrder());
+            b0 = v.fma(p0, b0);
+            b1 = v.fma(p1, b1);
+            b2 = v.fma(p2, b2);
+            b3 = v.fma(p3, b3);
+            v = FloatVector.fromMemorySegment(F, values, o + 8L * N, ByteOrder.nativeOrder());
+            c0 = v.fma(p0, c0);
+            c1 = v.fma(p1, c1);
+            c2 = v.fma(p2, c2);
+            c3 = v.fma(p3, c3);
+            v = FloatVector.fromMemorySegment(F, values, o + 12L * N, ByteOrder.nativeOrder());
+            d0 = v.fma(p0, d0);
+            d1 = v.fma(p1, d1);
+            d2 = v.fma(p2, d2);
+            d3 = v.fma(p3, d3);
+        }
+        store4(a0, b0, c0, d0, out, oOff);
+        store4(a1, b1, c1, d1, out, oOff + os);
+        if (n > 2) store4(a2, b2, c2, d2, out, oOff + 2 * os);
+        if (n > 3) store4(a3, b3, c3, d3, out, oOff + 3 * os);
+    }
+
+    private static void store4(FloatVector a, FloatVector b, FloatVector c, FloatVector d, float[] out, int at) {
+        int N = F.length();
+        a.intoArray(out, at);
+        b.intoArray(out, at + N);
+        c.intoArray(out, at + 2 * N);
+        d.intoArray(out, at + 3 * N);
     }
 
     /** out[oOff .. oOff + hd) += p * cache row at byte vOff. */

@@ -184,6 +184,28 @@ class CpuBackendOpsTest {
         }
     }
 
+    /**
+     * T queries in one call (taken four at a time over the keys and values) give each query the
+     * bits of a call of its own: what makes a verification's logits those of one-token steps.
+     */
+    @ParameterizedTest(name = "T={0} hd={1} pos0={2}")
+    @org.junit.jupiter.params.provider.CsvSource({"5,64,37", "7,128,70", "6,20,15", "3,64,1"})
+    void queriesTogetherGiveTheBitsOfQueriesAlone(int T, int hd, int pos0) {
+        int heads = 4, kvHeads = 2, kvDim = kvHeads * hd;
+        try (KvCache cache = backend.newKvCache(1, pos0 + T, kvDim, hd)) {
+            CpuTensor keys = tensor(pos0 + T, kvDim, 1), values = tensor(pos0 + T, kvDim, 1);
+            backend.storeKv(cache, 0, keys, values, 0, pos0 + T);
+            CpuTensor q = tensor(T, heads * hd, 1), together = new CpuTensor(T, heads * hd);
+            backend.attention(together, q, cache, 0, pos0, T, heads, kvHeads, hd, 0.125f);
+            for (int t = 0; t < T; t++) {
+                CpuTensor one = new CpuTensor(java.util.Arrays.copyOfRange(q.data(), t * heads * hd, (t + 1) * heads * hd), 1, heads * hd);
+                CpuTensor alone = new CpuTensor(1, heads * hd);
+                backend.attention(alone, one, cache, 0, pos0 + t, 1, heads, kvHeads, hd, 0.125f);
+                assertThat(java.util.Arrays.copyOfRange(together.data(), t * heads * hd, (t + 1) * heads * hd)).as("query %d", t).containsExactly(alone.data());
+            }
+        }
+    }
+
     @Test
     void attentionRefusesHeadsTheCacheWasNotLaidOutFor() {
         try (KvCache cache = backend.newKvCache(1, 8, 64, 32)) {
