@@ -26,6 +26,14 @@ public interface Backend extends AutoCloseable {
     /** out[t] = W in[t] for a weight W of [out features, in features]. */
     void matmul(Tensor out, Tensor in, WeightTensor w, int T);
 
+    /**
+     * out[i][t] = w[i] in[t] for each i: matrices that read the same input (attention's q, k and
+     * v; an MLP's gate and up), which a backend may run as one operation.
+     */
+    default void matmuls(Tensor[] out, Tensor in, WeightTensor[] w, int T) {
+        for (int i = 0; i < w.length; i++) matmul(out[i], in, w[i], T);
+    }
+
     /** x[t] += bias. */
     void addBias(Tensor x, WeightTensor bias, int T);
 

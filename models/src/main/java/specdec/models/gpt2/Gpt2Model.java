@@ -30,11 +30,12 @@ public final class Gpt2Model extends TransformerModel {
     private final Layer[] layers;
     private final Activation activation;
     private Tensor x, h, q, k, v, att, proj, ff;
+    private Tensor[] qkvOut;
 
     private record Layer(WeightTensor ln1w, WeightTensor ln1b, WeightTensor wq, WeightTensor wk, WeightTensor wv,
                          WeightTensor bq, WeightTensor bk, WeightTensor bv, WeightTensor wo, WeightTensor bo,
                          WeightTensor ln2w, WeightTensor ln2b, WeightTensor wfc, WeightTensor bfc,
-                         WeightTensor wproj, WeightTensor bproj) {
+                         WeightTensor wproj, WeightTensor bproj, WeightTensor[] qkv) {
         long bytes() {
             return bytesOf(ln1w, ln1b, wq, wk, wv, bq, bk, bv, wo, bo, ln2w, ln2b, wfc, bfc, wproj, bproj);
         }
@@ -73,7 +74,7 @@ public final class Gpt2Model extends TransformerModel {
                     relay(w.get(p + "attn.c_proj.weight"), 1)[0], w.get(p + "attn.c_proj.bias"),
                     w.get(p + "ln_2.weight"), w.get(p + "ln_2.bias"),
                     relay(w.get(p + "mlp.c_fc.weight"), 1)[0], w.get(p + "mlp.c_fc.bias"),
-                    relay(w.get(p + "mlp.c_proj.weight"), 1)[0], w.get(p + "mlp.c_proj.bias"));
+                    relay(w.get(p + "mlp.c_proj.weight"), 1)[0], w.get(p + "mlp.c_proj.bias"), qkv);
         }
     }
 
@@ -130,6 +131,7 @@ public final class Gpt2Model extends TransformerModel {
         att = backend.allocate(rows, d);
         proj = backend.allocate(rows, d);
         ff = backend.allocate(rows, cfg.nInner());
+        qkvOut = new Tensor[] {q, k, v};
     }
 
     @Override
@@ -141,11 +143,9 @@ public final class Gpt2Model extends TransformerModel {
         for (int l = 0; l < layers.length; l++) {
             Layer L = layers[l];
             backend.layerNorm(h, x, L.ln1w, L.ln1b, eps, T);
-            backend.matmul(q, h, L.wq, T);
+            backend.matmuls(qkvOut, h, L.qkv, T);
             backend.addBias(q, L.bq, T);
-            backend.matmul(k, h, L.wk, T);
             backend.addBias(k, L.bk, T);
-            backend.matmul(v, h, L.wv, T);
             backend.addBias(v, L.bv, T);
             backend.storeKv(cache, l, k, v, pos0, T);
             float scale = cfg.scaleAttnWeights() ? (float) (1.0 / Math.sqrt(hd)) : 1f;

@@ -23,11 +23,12 @@ public final class LlamaModel extends TransformerModel {
     private final Layer[] layers;
     private final float[] invFreq;
     private Tensor x, h, q, k, v, att, proj, gate, up;
+    private Tensor[] qkvOut, gateUpOut;
 
     private record Layer(WeightTensor inNorm, WeightTensor wq, WeightTensor wk, WeightTensor wv, WeightTensor wo,
                          WeightTensor bq, WeightTensor bk, WeightTensor bv, WeightTensor bo,
                          WeightTensor postNorm, WeightTensor wGate, WeightTensor wUp, WeightTensor wDown,
-                         WeightTensor bGate, WeightTensor bUp, WeightTensor bDown) {
+                         WeightTensor bGate, WeightTensor bUp, WeightTensor bDown, WeightTensor[] qkv, WeightTensor[] gateUp) {
         long bytes() {
             return bytesOf(inNorm, wq, wk, wv, wo, bq, bk, bv, bo, postNorm, wGate, wUp, wDown, bGate, bUp, bDown);
         }
@@ -46,13 +47,16 @@ public final class LlamaModel extends TransformerModel {
         layers = new Layer[cfg.numHiddenLayers()];
         for (int i = 0; i < layers.length; i++) {
             String a = "model.layers." + i + ".self_attn.", m = "model.layers." + i + ".mlp.";
+            WeightTensor wq = matrix(w.get(a + "q_proj.weight")), wk = matrix(w.get(a + "k_proj.weight")), wv = matrix(w.get(a + "v_proj.weight"));
+            WeightTensor wGate = matrix(w.get(m + "gate_proj.weight")), wUp = matrix(w.get(m + "up_proj.weight"));
             layers[i] = new Layer(
                     w.get("model.layers." + i + ".input_layernorm.weight"),
-                    matrix(w.get(a + "q_proj.weight")), matrix(w.get(a + "k_proj.weight")), matrix(w.get(a + "v_proj.weight")), matrix(w.get(a + "o_proj.weight")),
+                    wq, wk, wv, matrix(w.get(a + "o_proj.weight")),
                     w.get(a + "q_proj.bias"), w.get(a + "k_proj.bias"), w.get(a + "v_proj.bias"), w.get(a + "o_proj.bias"),
                     w.get("model.layers." + i + ".post_attention_layernorm.weight"),
-                    matrix(w.get(m + "gate_proj.weight")), matrix(w.get(m + "up_proj.weight")), matrix(w.get(m + "down_proj.weight")),
-                    w.get(m + "gate_proj.bias"), w.get(m + "up_proj.bias"), w.get(m + "down_proj.bias"));
+                    wGate, wUp, matrix(w.get(m + "down_proj.weight")),
+                    w.get(m + "gate_proj.bias"), w.get(m + "up_proj.bias"), w.get(m + "down_proj.bias"),
+                    new WeightTensor[] {wq, wk, wv}, new WeightTensor[] {wGate, wUp});
         }
     }
 
@@ -85,10 +89,16 @@ public final class LlamaModel extends TransformerModel {
         proj = backend.allocate(rows, d);
         gate = backend.allocate(rows, cfg.intermediateSize());
         up = backend.allocate(rows, cfg.intermediateSize());
+        qkvOut = new Tensor[] {q, k, v};
+        gateUpOut = new Tensor[] {gate, up};
     }
 
     private void linear(Tensor out, Tensor in, WeightTensor w, WeightTensor bias, int T) {
         backend.matmul(out, in, w, T);
+        bias(out, bias, T);
+    }
+
+    private void bias(Tensor out, WeightTensor bias, int T) {
         if (bias != null) backend.addBias(out, bias, T);
     }
 
@@ -101,9 +111,10 @@ public final class LlamaModel extends TransformerModel {
         for (int l = 0; l < layers.length; l++) {
             Layer L = layers[l];
             backend.rmsNorm(h, x, L.inNorm, eps, T);
-            linear(q, h, L.wq, L.bq, T);
-            linear(k, h, L.wk, L.bk, T);
-            linear(v, h, L.wv, L.bv, T);
+            backend.matmuls(qkvOut, h, L.qkv, T);
+            bias(q, L.bq, T);
+            bias(k, L.bk, T);
+            bias(v, L.bv, T);
             backend.rope(q, heads, hd, invFreq, pos0, T);
             backend.rope(k, kvHeads, hd, invFreq, pos0, T);
             backend.storeKv(cache, l, k, v, pos0, T);
@@ -111,8 +122,9 @@ public final class LlamaModel extends TransformerModel {
             linear(proj, att, L.wo, L.bo, T);
             backend.add(x, proj, T);
             backend.rmsNorm(h, x, L.postNorm, eps, T);
-            linear(gate, h, L.wGate, L.bGate, T);
-            linear(up, h, L.wUp, L.bUp, T);
+            backend.matmuls(gateUpOut, h, L.gateUp, T);
+            bias(gate, L.bGate, T);
+            bias(up, L.bUp, T);
             backend.siluMul(gate, up, T);
             linear(proj, gate, L.wDown, L.bDown, T);
             backend.add(x, proj, T);

@@ -27,13 +27,19 @@ public final class CpuBackend implements Backend {
     private final WorkerPool pool;
 
     // matmul arguments, read by matmulRange on every worker
+    /** Matrices that one dispatch multiplies the same input by, at most. */
+    private static final int MATMULS = 4;
     private float[] mmIn;
-    private float[] mmOut;
-    private WeightTensor mmW;
-    private int mmT;
-    // per worker: the inputs as mmW's kernels read them, made once per matmul (op mmOp), not per range
+    private final float[][] mmOut = new float[MATMULS][];
+    private final WeightTensor[] mmW = new WeightTensor[MATMULS];
+    // matrix i's rows are items [mmStart[i], mmStart[i + 1]) of the dispatch, padded to whole row groups
+    private final int[] mmStart = new int[MATMULS + 1];
+    private int mmCount, mmT;
+    // per worker: the inputs as matrix mmPreparedFor's kernels read them, made once per matrix of
+    // a dispatch (op mmOp), not per range
     private final float[][] mmPrepared;
     private final long[] mmPreparedOp;
+    private final int[] mmPreparedFor;
     private long mmOp;
     private final WorkerPool.RangeTask matmulTask = this::matmulRange;
 
@@ -63,6 +69,7 @@ public final class CpuBackend implements Backend {
         this.pool = new WorkerPool(threads);
         this.mmPrepared = new float[threads][];
         this.mmPreparedOp = new long[threads];
+        this.mmPreparedFor = new int[threads];
     }
 
     public CpuBackend() {
@@ -108,31 +115,74 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor out, Tensor in, WeightTensor w, int T) {
-        CpuTensor o = cpu(out), x = cpu(in);
+        CpuTensor x = cpu(in);
+        mmW[0] = w;
+        mmOut[0] = checked(out, x, w, T);
+        mmCount = 1;
+        dispatchMatmuls(x.data(), T, w.rowGroup());
+    }
+
+    /** One dispatch for them all (up to four matrices whose row groups divide each other's): one wait for the threads, not one each. */
+    @Override
+    public void matmuls(Tensor[] out, Tensor in, WeightTensor[] w, int T) {
+        if (out.length != w.length) throw new IllegalArgumentException(out.length + " outputs for " + w.length + " matrices");
+        int group = 1;
+        for (WeightTensor m : w) group = Math.max(group, m.rowGroup());
+        boolean together = w.length <= MATMULS;
+        for (WeightTensor m : w) together &= group % m.rowGroup() == 0;
+        if (!together) {
+            for (int i = 0; i < w.length; i++) matmul(out[i], in, w[i], T);
+            return;
+        }
+        CpuTensor x = cpu(in);
+        for (int i = 0; i < w.length; i++) {
+            mmW[i] = w[i];
+            mmOut[i] = checked(out[i], x, w[i], T);
+        }
+        mmCount = w.length;
+        dispatchMatmuls(x.data(), T, group);
+    }
+
+    private static float[] checked(Tensor out, CpuTensor x, WeightTensor w, int T) {
+        CpuTensor o = cpu(out);
         if (x.cols() != w.cols() || o.cols() != w.rows()) {
             throw new IllegalArgumentException("matmul " + w + " with in [" + T + ", " + x.cols() + "] out [" + T + ", " + o.cols() + "]");
         }
-        mmIn = x.data();
-        mmOut = o.data();
-        mmW = w;
+        return o.data();
+    }
+
+    /** mmW[0 .. mmCount) times x over the pool, pieces of whole groups of rows (a multiple of each matrix's row group). */
+    private void dispatchMatmuls(float[] x, int T, int group) {
+        mmIn = x;
         mmT = T;
         mmOp++;
-        int n = w.rows();
-        // whole row groups per piece, as the kernels take them
-        int group = w.rowGroup();
+        int n = 0;
+        for (int i = 0; i < mmCount; i++) {
+            mmStart[i] = n;
+            n += (mmW[i].rows() + group - 1) / group * group;
+        }
+        mmStart[mmCount] = n;
         pool.run(matmulTask, n, (pool.grainFor(n, 16) + group - 1) / group * group);
         mmIn = null;
-        mmOut = null;
-        mmW = null;
+        for (int i = 0; i < mmCount; i++) {
+            mmOut[i] = null;
+            mmW[i] = null;
+        }
     }
 
     private void matmulRange(int j0, int j1, int worker) {
-        if (mmPreparedOp[worker] != mmOp) { // this worker's first range of the op
-            mmPrepared[worker] = mmW.prepare(mmIn, mmW.cols(), mmT);
-            mmPreparedOp[worker] = mmOp;
+        for (int i = 0; i < mmCount; i++) {
+            WeightTensor w = mmW[i];
+            int from = Math.max(j0, mmStart[i]) - mmStart[i], to = Math.min(Math.min(j1, mmStart[i + 1]) - mmStart[i], w.rows());
+            if (from >= to) continue;
+            if (mmPreparedOp[worker] != mmOp || mmPreparedFor[worker] != i) { // this worker's first range of matrix i in the op
+                mmPrepared[worker] = w.prepare(mmIn, w.cols(), mmT);
+                mmPreparedOp[worker] = mmOp;
+                mmPreparedFor[worker] = i;
+            }
+            float[] in = mmPrepared[worker];
+            w.matmulPrepared(in, w.preparedStride(in, mmIn, w.cols()), mmT, mmOut[i], w.rows(), from, to);
         }
-        float[] in = mmPrepared[worker];
-        mmW.matmulPrepared(in, mmW.preparedStride(in, mmIn, mmW.cols()), mmT, mmOut, mmW.rows(), j0, j1);
     }
 
     @Override

@@ -92,6 +92,36 @@ class CpuBackendOpsTest {
         }
     }
 
+    /**
+     * Matrices over one input in one dispatch (q, k and v; gate and up) give each the bits of its
+     * own one-thread matmul: tiles of different formats and row groups (F16 with its scaled inputs
+     * between two Q4_0 with their block sums), row counts off the groups, and one matrix kept in rows.
+     */
+    @Test
+    void matmulsOverOneInputGiveEachMatrixItsOwnBits() {
+        int in = 64, T = 5;
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
+        WeightTensor q4 = specdec.engine.tensor.Q4Tiles.of(specdec.engine.tensor.Quantize.of(
+                TestWeights.of(DType.F32, 200, in, TestWeights.gaussian(rng, 200 * in, 0.3)), DType.Q4_0, arena), arena);
+        WeightTensor f16 = specdec.engine.tensor.F16Tiles.of(TestWeights.of(DType.F16, 96, in, TestWeights.gaussian(rng, 96 * in, 0.3)), arena);
+        WeightTensor q4b = specdec.engine.tensor.Q4Tiles.of(specdec.engine.tensor.Quantize.of(
+                TestWeights.of(DType.F32, 130, in, TestWeights.gaussian(rng, 130 * in, 0.3)), DType.Q4_0, arena), arena);
+        WeightTensor rows = TestWeights.of(DType.F32, 37, in, TestWeights.gaussian(rng, 37 * in, 0.3));
+        for (WeightTensor[] w : new WeightTensor[][] {{q4, f16, q4b}, {f16, q4}, {q4, rows}}) {
+            CpuTensor x = tensor(T, in, 2);
+            CpuTensor[] y = new CpuTensor[w.length];
+            for (int i = 0; i < w.length; i++) y[i] = new CpuTensor(T, w[i].rows());
+            for (int t : new int[] {T, 1}) {
+                backend.matmuls(y, x, w, t);
+                for (int i = 0; i < w.length; i++) {
+                    float[] want = new float[t * w[i].rows()];
+                    w[i].matmul(x.data(), in, t, want, w[i].rows(), 0, w[i].rows());
+                    assertThat(java.util.Arrays.copyOf(y[i].data(), t * w[i].rows())).as("%s, T=%d", w[i].name(), t).containsExactly(want);
+                }
+            }
+        }
+    }
+
     @Test
     void layerNormMatchesDefinition() {
         int T = 3, d = 37;
