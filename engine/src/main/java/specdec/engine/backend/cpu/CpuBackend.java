@@ -457,12 +457,12 @@ public final class CpuBackend implements Backend {
         int i = 0;
         for (; i + 4 <= hd; i += 4) {
             long o = off + i * row;
-            a = key(keys, o).fma(FloatVector.broadcast(F, q[qOff + i]), a);
-            b = key(keys, o + row).fma(FloatVector.broadcast(F, q[qOff + i + 1]), b);
-            c = key(keys, o + 2 * row).fma(FloatVector.broadcast(F, q[qOff + i + 2]), c);
-            d = key(keys, o + 3 * row).fma(FloatVector.broadcast(F, q[qOff + i + 3]), d);
+            a = cached(keys, o).fma(FloatVector.broadcast(F, q[qOff + i]), a);
+            b = cached(keys, o + row).fma(FloatVector.broadcast(F, q[qOff + i + 1]), b);
+            c = cached(keys, o + 2 * row).fma(FloatVector.broadcast(F, q[qOff + i + 2]), c);
+            d = cached(keys, o + 3 * row).fma(FloatVector.broadcast(F, q[qOff + i + 3]), d);
         }
-        for (; i < hd; i++) a = key(keys, off + i * row).fma(FloatVector.broadcast(F, q[qOff + i]), a);
+        for (; i < hd; i++) a = cached(keys, off + i * row).fma(FloatVector.broadcast(F, q[qOff + i]), a);
         a.add(b).add(c.add(d)).intoArray(sc, at);
     }
 
@@ -476,19 +476,19 @@ public final class CpuBackend implements Backend {
             long o = off + i * row, o1 = o + next;
             FloatVector y0 = FloatVector.broadcast(F, q[qOff + i]), y1 = FloatVector.broadcast(F, q[qOff + i + 1]);
             FloatVector y2 = FloatVector.broadcast(F, q[qOff + i + 2]), y3 = FloatVector.broadcast(F, q[qOff + i + 3]);
-            a = key(keys, o).fma(y0, a);
-            b = key(keys, o + row).fma(y1, b);
-            c = key(keys, o + 2 * row).fma(y2, c);
-            d = key(keys, o + 3 * row).fma(y3, d);
-            a1 = key(keys, o1).fma(y0, a1);
-            b1 = key(keys, o1 + row).fma(y1, b1);
-            c1 = key(keys, o1 + 2 * row).fma(y2, c1);
-            d1 = key(keys, o1 + 3 * row).fma(y3, d1);
+            a = cached(keys, o).fma(y0, a);
+            b = cached(keys, o + row).fma(y1, b);
+            c = cached(keys, o + 2 * row).fma(y2, c);
+            d = cached(keys, o + 3 * row).fma(y3, d);
+            a1 = cached(keys, o1).fma(y0, a1);
+            b1 = cached(keys, o1 + row).fma(y1, b1);
+            c1 = cached(keys, o1 + 2 * row).fma(y2, c1);
+            d1 = cached(keys, o1 + 3 * row).fma(y3, d1);
         }
         for (; i < hd; i++) {
             FloatVector y = FloatVector.broadcast(F, q[qOff + i]);
-            a = key(keys, off + i * row).fma(y, a);
-            a1 = key(keys, off + next + i * row).fma(y, a1);
+            a = cached(keys, off + i * row).fma(y, a);
+            a1 = cached(keys, off + next + i * row).fma(y, a1);
         }
         a.add(b).add(c.add(d)).intoArray(sc, at);
         a1.add(b1).add(c1.add(d1)).intoArray(sc, at + F.length());
@@ -505,29 +505,29 @@ public final class CpuBackend implements Backend {
         int i = 0;
         for (; i + 4 <= hd; i += 4) {
             long o = off + i * row;
-            FloatVector k = key(keys, o);
+            FloatVector k = cached(keys, o);
             a0 = k.fma(FloatVector.broadcast(F, q[q0 + i]), a0);
             a1 = k.fma(FloatVector.broadcast(F, q[q1 + i]), a1);
             a2 = k.fma(FloatVector.broadcast(F, q[q2 + i]), a2);
             a3 = k.fma(FloatVector.broadcast(F, q[q3 + i]), a3);
-            k = key(keys, o + row);
+            k = cached(keys, o + row);
             b0 = k.fma(FloatVector.broadcast(F, q[q0 + i + 1]), b0);
             b1 = k.fma(FloatVector.broadcast(F, q[q1 + i + 1]), b1);
             b2 = k.fma(FloatVector.broadcast(F, q[q2 + i + 1]), b2);
             b3 = k.fma(FloatVector.broadcast(F, q[q3 + i + 1]), b3);
-            k = key(keys, o + 2 * row);
+            k = cached(keys, o + 2 * row);
             c0 = k.fma(FloatVector.broadcast(F, q[q0 + i + 2]), c0);
             c1 = k.fma(FloatVector.broadcast(F, q[q1 + i + 2]), c1);
             c2 = k.fma(FloatVector.broadcast(F, q[q2 + i + 2]), c2);
             c3 = k.fma(FloatVector.broadcast(F, q[q3 + i + 2]), c3);
-            k = key(keys, o + 3 * row);
+            k = cached(keys, o + 3 * row);
             d0 = k.fma(FloatVector.broadcast(F, q[q0 + i + 3]), d0);
             d1 = k.fma(FloatVector.broadcast(F, q[q1 + i + 3]), d1);
             d2 = k.fma(FloatVector.broadcast(F, q[q2 + i + 3]), d2);
             d3 = k.fma(FloatVector.broadcast(F, q[q3 + i + 3]), d3);
         }
         for (; i < hd; i++) {
-            FloatVector k = key(keys, off + i * row);
+            FloatVector k = cached(keys, off + i * row);
             a0 = k.fma(FloatVector.broadcast(F, q[q0 + i]), a0);
             a1 = k.fma(FloatVector.broadcast(F, q[q1 + i]), a1);
             a2 = k.fma(FloatVector.broadcast(F, q[q2 + i]), a2);
@@ -539,8 +539,9 @@ public final class CpuBackend implements Backend {
         a3.add(b3).add(c3.add(d3)).intoArray(s3, at);
     }
 
-    private static FloatVector key(MemorySegment keys, long offset) {
-        return FloatVector.fromMemorySegment(F, keys, offset, ByteOrder.nativeOrder());
+    /** The vector of floats at byte {@code offset} of a cache segment. */
+    private static FloatVector cached(MemorySegment cache, long offset) {
+        return FloatVector.fromMemorySegment(F, cache, offset, ByteOrder.nativeOrder());
     }
 
     /**
@@ -608,22 +609,22 @@ public final class CpuBackend implements Backend {
         for (int s = 0; s <= last; s++, o += stride) {
             FloatVector p0 = FloatVector.broadcast(F, w0[s] * inv0), p1 = FloatVector.broadcast(F, w1[s] * inv1);
             FloatVector p2 = FloatVector.broadcast(F, w2[s] * inv2), p3 = FloatVector.broadcast(F, w3[s] * inv3);
-            FloatVector v = FloatVector.fromMemorySegment(F, values, o, ByteOrder.nativeOrder());
+            FloatVector v = cached(values, o);
             a0 = v.fma(p0, a0);
             a1 = v.fma(p1, a1);
             a2 = v.fma(p2, a2);
             a3 = v.fma(p3, a3);
-            v = FloatVector.fromMemorySegment(F, values, o + 4L * N, ByteOrder.nativeOrder());
+            v = cached(values, o + 4L * N);
             b0 = v.fma(p0, b0);
             b1 = v.fma(p1, b1);
             b2 = v.fma(p2, b2);
             b3 = v.fma(p3, b3);
-            v = FloatVector.fromMemorySegment(F, values, o + 8L * N, ByteOrder.nativeOrder());
+            v = cached(values, o + 8L * N);
             c0 = v.fma(p0, c0);
             c1 = v.fma(p1, c1);
             c2 = v.fma(p2, c2);
             c3 = v.fma(p3, c3);
-            v = FloatVector.fromMemorySegment(F, values, o + 12L * N, ByteOrder.nativeOrder());
+            v = cached(values, o + 12L * N);
             d0 = v.fma(p0, d0);
             d1 = v.fma(p1, d1);
             d2 = v.fma(p2, d2);
