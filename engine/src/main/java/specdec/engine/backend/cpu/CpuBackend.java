@@ -352,11 +352,10 @@ public final class CpuBackend implements Backend {
         atHeadDim = headDim;
         atScale = scale;
         // Items head after head, a head's T queries in a row, and each thread an equal run of them
-        // (whole heads, the same whatever T, where the threads divide the heads): a head's cached
-        // rows are read T times from its core's cache rather than once per query from memory,
-        // and a one-token step after a verification finds them where the verification left them
-        // (head by head but one item at a time, a one-token step after it measured slower;
-        // docs/benchmarks.md).
+        // (whole heads, the same whatever T, where the threads divide the heads): a run's queries
+        // of one head go over its cached rows together, four at a time, and a one-token step after
+        // a verification finds them where the verification left them (head by head but one item
+        // at a time, a one-token step after it measured slower; docs/benchmarks.md).
         pool.run(attentionTask, heads * T, (heads * T + threads - 1) / threads);
         atQ = null;
         atOut = null;
