@@ -317,10 +317,10 @@ public final class CpuBackend implements Backend {
         CpuTensor kt = cpu(k), vt = cpu(v);
         int d = c.kvDim(), hd = c.headDim;
         MemorySegment keys = c.keys[layer];
-        long dimStep = (long) CpuKvCache.BLOCK * Float.BYTES;
+        float[] kd = kt.data();
+        long dimStep = (long) CpuKvCache.BLOCK * Float.BYTES; // from one dimension of a key block to the next
         for (int t = 0; t < T; t++) {
             for (int h = 0; h < d / hd; h++) {
-                float[] kd = kt.data();
                 int from = t * kt.cols() + h * hd;
                 long at = c.keyAt(h, pos0 + t);
                 for (int i = 0; i < hd; i++) keys.set(ValueLayout.JAVA_FLOAT, at + i * dimStep, kd[from + i]);
